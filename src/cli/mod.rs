@@ -1,0 +1,268 @@
+//! The command line: argument definitions (clap derive) and dispatch.
+//!
+//! Names, flags and exit codes here are a contract with outside tooling
+//! (see CONTRIBUTING.md): extend them, never break them.
+
+mod checks_cmd;
+mod scan_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::findings::Severity;
+use crate::report::Format;
+
+/// Exit codes (see the README).
+pub mod exit {
+    /// The scan ran; nothing at or above `--fail-on`.
+    pub const OK: u8 = 0;
+    /// The scan ran; an unsuppressed failing finding is at or above `--fail-on`.
+    pub const FINDINGS: u8 = 1;
+    /// Usage, configuration or input error.
+    pub const USAGE: u8 = 2;
+    /// The scan could not run (credentials, authentication, endpoint).
+    pub const SCAN_FAILED: u8 = 3;
+}
+
+/// mamori (守り): a cloud security posture scanner for AWS, GCP and Salesforce.
+#[derive(Debug, Parser)]
+#[command(name = "mamori", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect a cloud configuration (or read a saved inventory) and evaluate the checks.
+    Scan(ScanArgs),
+    /// List, show, lint and test checks.
+    #[command(subcommand)]
+    Checks(ChecksCommand),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `mamori scan`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScanArgs {
+    /// The provider to collect from; omit it with `--inventory`.
+    #[command(subcommand)]
+    pub provider: Option<ProviderCommand>,
+    /// Evaluate a saved inventory offline instead of collecting.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Options shared by every scan.
+    #[command(flatten)]
+    pub common: CommonScanArgs,
+}
+
+/// Flags every kind of scan takes.
+#[derive(Debug, Args, Clone)]
+pub struct CommonScanArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table", global = true)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
+    /// Write the collected inventory to FILE (evaluate it later with `--inventory`).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub save_inventory: Option<PathBuf>,
+    /// Also load the checks in DIR (repeatable).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub checks_dir: Vec<PathBuf>,
+    /// Exit 1 when an unsuppressed failing finding is at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", global = true)]
+    pub fail_on: Option<Severity>,
+    /// Only run these checks (id or glob, repeatable).
+    #[arg(long = "check", value_name = "ID", global = true)]
+    pub checks: Vec<String>,
+    /// Skip these checks (id or glob, repeatable).
+    #[arg(long = "exclude-check", value_name = "ID", global = true)]
+    pub exclude_checks: Vec<String>,
+    /// Only run checks of these services (repeatable), e.g. `s3`.
+    #[arg(long = "service", value_name = "SERVICE", global = true)]
+    pub services: Vec<String>,
+    /// Only run checks at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", global = true)]
+    pub severity: Option<Severity>,
+    /// Show passing findings in the table too.
+    #[arg(long, global = true)]
+    pub show_passes: bool,
+    /// Print nothing on standard error (no progress, no warnings).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// `mamori scan <provider>`.
+#[derive(Debug, Subcommand)]
+pub enum ProviderCommand {
+    /// Scan the AWS account of the current credentials.
+    Aws(AwsArgs),
+    /// Scan Google Cloud projects.
+    Gcp(GcpArgs),
+    /// Scan a Salesforce org.
+    Salesforce(SalesforceArgs),
+}
+
+/// `mamori scan aws`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// Region to scan (repeatable); default: every enabled region.
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Named profile from the shared AWS config.
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+/// `mamori scan gcp`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GcpArgs {
+    /// Project id to scan (repeatable).
+    #[arg(long = "project", value_name = "PROJECT")]
+    pub projects: Vec<String>,
+    /// Scan every project below this organization.
+    #[arg(long, value_name = "ID")]
+    pub organization: Option<String>,
+    /// Scan every project below this folder.
+    #[arg(long, value_name = "ID")]
+    pub folder: Option<String>,
+}
+
+/// `mamori scan salesforce`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SalesforceArgs {
+    /// An org alias or username known to the Salesforce CLI (`sf org display`).
+    #[arg(long, value_name = "ALIAS")]
+    pub target_org: Option<String>,
+    /// The org's instance URL, used with `SF_ACCESS_TOKEN` or the JWT flow.
+    #[arg(long, env = "SF_INSTANCE_URL", value_name = "URL")]
+    pub instance_url: Option<String>,
+    /// Connected app consumer key, for the OAuth 2.0 JWT bearer flow.
+    #[arg(long, value_name = "KEY")]
+    pub client_id: Option<String>,
+    /// Private key (PEM) for the JWT bearer flow.
+    #[arg(long, value_name = "FILE")]
+    pub jwt_key_file: Option<PathBuf>,
+    /// Username to authenticate as with the JWT bearer flow.
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
+    /// Login URL (audience) for the JWT flow: login.salesforce.com, test.salesforce.com or a My Domain.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "https://login.salesforce.com"
+    )]
+    pub login_url: String,
+}
+
+/// `mamori checks`.
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// One line per check: id, severity, provider, title.
+    List {
+        /// Only this provider's checks.
+        #[arg(long, value_name = "PROVIDER")]
+        provider: Option<String>,
+        /// Also load the checks in DIR.
+        #[arg(long, value_name = "DIR")]
+        checks_dir: Vec<PathBuf>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Everything about one check.
+    Show {
+        /// The check id (or a former id).
+        id: String,
+        /// Also load the checks in DIR.
+        #[arg(long, value_name = "DIR")]
+        checks_dir: Vec<PathBuf>,
+    },
+    /// Validate check files: YAML shape, metadata, CEL and field paths, fixtures.
+    Lint {
+        /// The directory to lint; the built-in checks when omitted.
+        dir: Option<PathBuf>,
+    },
+    /// Run every check's fail and pass fixtures.
+    Test {
+        /// The directory to test; the built-in checks when omitted.
+        dir: Option<PathBuf>,
+    },
+    /// Write one Markdown page per check (docs/checks/<provider>/<id>.md).
+    Docs {
+        /// The output directory.
+        #[arg(long, default_value = "docs/checks")]
+        out: PathBuf,
+    },
+}
+
+/// Parses the arguments, runs the command and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(run(cli))
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Scan(args) => scan_cmd::run(args),
+        Command::Checks(cmd) => checks_cmd::run(cmd),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "mamori", &mut std::io::stdout());
+            exit::OK
+        }
+    }
+}
+
+/// Prints an error through miette's graphical handler to standard error.
+pub(crate) fn report_error(err: impl miette::Diagnostic + Send + Sync + 'static) {
+    eprintln!("{:?}", miette::Report::new(err));
+}
+
+/// A plain error message as a diagnostic.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub(crate) struct PlainError {
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+impl PlainError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        PlainError {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn with_help(message: impl Into<String>, help: impl Into<String>) -> Self {
+        PlainError {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+}

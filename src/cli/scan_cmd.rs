@@ -1,0 +1,123 @@
+//! `mamori scan`: collect or load, evaluate, report, exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::{PlainError, ProviderCommand, ScanArgs, exit, report_error};
+use crate::collect::{CollectError, Progress};
+use crate::inventory::Inventory;
+use crate::pipeline::{self, Selection};
+use crate::report::{self, Format, RenderOptions};
+
+/// Runs a scan; returns the exit code.
+pub fn run(args: ScanArgs) -> u8 {
+    let common = &args.common;
+    let set = match crate::checks::load(&common.checks_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            report_error(e);
+            return exit::USAGE;
+        }
+    };
+    let selection = Selection {
+        include: common.checks.clone(),
+        exclude: common.exclude_checks.clone(),
+        services: common.services.clone(),
+        min_severity: common.severity,
+    };
+    let checks = match pipeline::select(&set.checks, &selection) {
+        Ok(c) => c,
+        Err(e) => {
+            report_error(PlainError::new(e));
+            return exit::USAGE;
+        }
+    };
+
+    let inventory = match (&args.provider, &args.inventory) {
+        (None, Some(path)) => match Inventory::load(path) {
+            Ok(inv) => inv,
+            Err(e) => {
+                report_error(PlainError::with_help(
+                    e.to_string(),
+                    "an inventory is written by `mamori scan <provider> --save-inventory FILE`; its schema is schemas/inventory-v1.schema.json",
+                ));
+                return exit::USAGE;
+            }
+        },
+        (Some(provider), None) => match collect(provider, common.quiet) {
+            Ok(inv) => inv,
+            Err(CollectError::Config(m)) => {
+                report_error(PlainError::new(m));
+                return exit::USAGE;
+            }
+            Err(CollectError::Fatal { message, help }) => {
+                report_error(PlainError { message, help });
+                return exit::SCAN_FAILED;
+            }
+        },
+        _ => {
+            report_error(PlainError::with_help(
+                "nothing to scan",
+                "name a provider (`mamori scan aws`, `scan gcp --project P`, `scan salesforce`) or a saved inventory (`mamori scan --inventory FILE`)",
+            ));
+            return exit::USAGE;
+        }
+    };
+
+    if let Some(path) = &common.save_inventory {
+        if let Err(e) = inventory.save(path) {
+            report_error(PlainError::new(e.to_string()));
+            return exit::USAGE;
+        }
+    }
+
+    let report = pipeline::evaluate_inventory(&inventory, &checks);
+    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
+    let opts = RenderOptions {
+        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        show_passes: common.show_passes,
+    };
+    let text = report::render(&report, common.format, opts);
+    if let Err(e) = write_output(common.output.as_deref(), &text) {
+        report_error(PlainError::new(e));
+        return exit::USAGE;
+    }
+    if !common.quiet && common.format != Format::Table && common.output.is_some() {
+        eprintln!("{}", report::table::summary_line(&report));
+    }
+    pipeline::exit_code(&report, common.fail_on)
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error worth reporting.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, CollectError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CollectError::fatal(format!("cannot start the runtime: {e}"), "retry"))?;
+    let progress = Progress::new(quiet);
+    let mut inv = rt.block_on(async {
+        match provider {
+            ProviderCommand::Aws(a) => crate::collect::aws::collect(a, &progress).await,
+            ProviderCommand::Gcp(g) => crate::collect::gcp::collect(g, &progress).await,
+            ProviderCommand::Salesforce(s) => {
+                crate::collect::salesforce::collect(s, &progress).await
+            }
+        }
+    })?;
+    inv.normalize();
+    Ok(inv)
+}

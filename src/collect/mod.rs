@@ -1,0 +1,36 @@
+//! Collection: read-only API calls per provider and service, producing an
+//! [`Inventory`](crate::inventory::Inventory). Collectors never judge; a failed call
+//! becomes a [`CollectionError`](crate::inventory::CollectionError) and the scan goes on.
+
+pub mod aws;
+pub mod gcp;
+pub mod progress;
+pub mod salesforce;
+
+pub use progress::Progress;
+
+/// Why a scan could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// No usable credentials, authentication refused, endpoint unreachable (exit 3).
+    #[error("{message}")]
+    Fatal {
+        /// What went wrong.
+        message: String,
+        /// How to fix it.
+        help: Option<String>,
+    },
+    /// The command line or configuration is wrong (exit 2).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl CollectError {
+    /// A fatal error with guidance.
+    pub fn fatal(message: impl Into<String>, help: impl Into<String>) -> Self {
+        CollectError::Fatal {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+}

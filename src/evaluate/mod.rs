@@ -1,0 +1,319 @@
+//! Evaluation: every check against every resource of its kind, in parallel.
+//!
+//! Each resource's `data` is parsed and converted to a CEL value once, then every check
+//! of that kind runs against it. Checks read three variables: `resource` (kind, id,
+//! name, region, scope, tags, data), `params` (the check's parameters) and `now` (the
+//! inventory's `collected_at`, so saved inventories re-evaluate identically).
+//!
+//! A check never reports `pass` on incomplete data: when a collection error covers the
+//! resource's kind, scope and region (or the resource itself), a pass becomes `error`,
+//! and one `error` finding per check names what could not be collected.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelTimestamp,
+    CelUInt,
+};
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
+use cel::{Context, ExecutionError, Value};
+use rayon::prelude::*;
+
+use crate::checks::Check;
+use crate::findings::{Finding, ResourceRef, Status};
+use crate::inventory::{CollectionError, Inventory, Resource};
+
+/// Converts JSON into an owned CEL value.
+pub fn json_to_val(v: &serde_json::Value) -> Box<dyn Val> {
+    match v {
+        serde_json::Value::Null => Box::new(CelNull),
+        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Box::new(CelInt::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Box::new(CelUInt::from(u))
+            } else {
+                Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN)))
+            }
+        }
+        serde_json::Value::String(s) => Box::new(CelString::from(s.clone())),
+        serde_json::Value::Array(items) => {
+            let list: Vec<Box<dyn Val>> = items.iter().map(json_to_val).collect();
+            Box::new(CelList::from(list))
+        }
+        serde_json::Value::Object(m) => {
+            let map: HashMap<CelMapKey<'static>, Box<dyn Val>> = m
+                .iter()
+                .map(|(k, v)| (CelMapKey::from(k.clone()), json_to_val(v)))
+                .collect();
+            Box::new(CelMap::from(map))
+        }
+    }
+}
+
+fn opt_str(s: Option<&str>) -> Box<dyn Val> {
+    match s {
+        Some(s) => Box::new(CelString::from(s.to_string())),
+        None => Box::new(CelNull),
+    }
+}
+
+/// Builds the `resource` variable.
+fn resource_val(r: &Resource, data: Box<dyn Val>) -> Box<dyn Val> {
+    let mut m: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::with_capacity(7);
+    m.insert("kind".into(), Box::new(CelString::from(r.kind.clone())));
+    m.insert("id".into(), Box::new(CelString::from(r.id.clone())));
+    m.insert(
+        "name".into(),
+        Box::new(CelString::from(r.display_name().to_string())),
+    );
+    m.insert("region".into(), opt_str(r.region.as_deref()));
+    m.insert("scope".into(), Box::new(CelString::from(r.scope.clone())));
+    let tags: HashMap<CelMapKey<'static>, Box<dyn Val>> = r
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            (
+                CelMapKey::from(k.clone()),
+                Box::new(CelString::from(v.clone())) as Box<dyn Val>,
+            )
+        })
+        .collect();
+    m.insert("tags".into(), Box::new(CelMap::from(tags)));
+    m.insert("data".into(), data);
+    Box::new(CelMap::from(m))
+}
+
+/// The variables one evaluation sees.
+struct Vars<'a> {
+    resource: &'a dyn Val,
+    params: &'a dyn Val,
+    now: &'a dyn Val,
+}
+
+impl VariableResolver for Vars<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        match variable {
+            "resource" => Some(CowVal::Borrowed(self.resource)),
+            "params" => Some(CowVal::Borrowed(self.params)),
+            "now" => Some(CowVal::Borrowed(self.now)),
+            _ => None,
+        }
+    }
+}
+
+/// The result of running one check's condition on one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The condition was true.
+    Fail(String),
+    /// The condition was false.
+    Pass(String),
+    /// The condition could not be evaluated.
+    Error(String),
+}
+
+/// Evaluates a set of checks against prepared resource values.
+pub struct Evaluator<'a> {
+    checks_by_kind: HashMap<&'a str, Vec<&'a Check>>,
+    now: Box<dyn Val>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Prepares an evaluator; `now` is the instant ages are measured against (RFC 3339).
+    pub fn new(checks: &'a [Arc<Check>], now: &str) -> Self {
+        let mut checks_by_kind: HashMap<&str, Vec<&Check>> = HashMap::new();
+        for c in checks {
+            checks_by_kind
+                .entry(c.resource_kind.as_str())
+                .or_default()
+                .push(c);
+        }
+        let now: Box<dyn Val> = match chrono::DateTime::parse_from_rfc3339(now) {
+            Ok(t) => Box::new(CelTimestamp::from(t)),
+            Err(_) => Box::new(CelTimestamp::from(chrono::Utc::now().fixed_offset())),
+        };
+        Evaluator {
+            checks_by_kind,
+            now,
+        }
+    }
+
+    /// The checks that apply to a kind.
+    pub fn checks_for(&self, kind: &str) -> &[&'a Check] {
+        self.checks_by_kind.get(kind).map_or(&[], Vec::as_slice)
+    }
+
+    /// Runs one check on one resource value.
+    pub fn run(&self, check: &Check, resource: &dyn Val, display_name: &str) -> Outcome {
+        let vars = Vars {
+            resource,
+            params: check.params_value.as_ref(),
+            now: self.now.as_ref(),
+        };
+        let root = Context::with_env(crate::checks::cel_env());
+        let mut ctx = root.new_inner_scope();
+        ctx.set_variable_resolver(&vars);
+        match check.program.execute(&ctx) {
+            Ok(Value::Bool(true)) => Outcome::Fail(check.message_template.render(&ctx)),
+            Ok(Value::Bool(false)) => Outcome::Pass(match &check.pass_template {
+                Some(t) => t.render(&ctx),
+                None => format!("{display_name}: no issue found."),
+            }),
+            Ok(other) => Outcome::Error(format!(
+                "condition returned {}, not a bool",
+                other.type_of()
+            )),
+            Err(e) => Outcome::Error(describe_error(&e)),
+        }
+    }
+}
+
+/// A readable explanation of an evaluation error.
+pub fn describe_error(e: &ExecutionError) -> String {
+    match e {
+        ExecutionError::NoSuchKey(k) => format!("field `{k}` was not collected for this resource"),
+        other => format!("evaluation failed: {other}"),
+    }
+}
+
+/// Evaluates every check against the inventory. Findings are unsorted; see
+/// [`crate::findings::ScanReport::new`].
+pub fn evaluate(inv: &Inventory, checks: &[Arc<Check>]) -> Vec<Finding> {
+    let ev = Evaluator::new(checks, &inv.collected_at);
+    let mut findings: Vec<Finding> = inv
+        .resources
+        .par_iter()
+        .with_min_len(64)
+        .flat_map_iter(|r| evaluate_resource(&ev, inv, r))
+        .collect();
+    findings.extend(scope_errors(inv, &ev));
+    findings
+}
+
+fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<Finding> {
+    let checks = ev.checks_for(&r.kind);
+    if checks.is_empty() {
+        return Vec::new();
+    }
+    let rref = Arc::new(ResourceRef {
+        kind: r.kind.clone(),
+        id: r.id.clone(),
+        name: r.name.clone(),
+        region: r.region.clone(),
+        account: r.scope.clone(),
+    });
+    // Pass results are not trusted when a collection error covers this resource.
+    let blocking: Vec<&CollectionError> = inv
+        .errors
+        .iter()
+        .filter(|e| e.affects(&r.kind, &r.scope, r.region.as_deref(), Some(&r.id)))
+        .collect();
+    let data: Result<serde_json::Value, _> = serde_json::from_str(r.data.get());
+    let value = match data {
+        Ok(d) => resource_val(r, json_to_val(&d)),
+        Err(e) => {
+            let msg = format!("resource data is not valid JSON: {e}");
+            return checks
+                .iter()
+                .map(|c| Finding::new(c, rref.clone(), Status::Error, msg.clone()))
+                .collect();
+        }
+    };
+    checks
+        .iter()
+        .map(|c| {
+            let (status, message) = match ev.run(c, value.as_ref(), r.display_name()) {
+                Outcome::Fail(m) => (Status::Fail, m),
+                Outcome::Pass(_) if !blocking.is_empty() => {
+                    (Status::Error, not_evaluated_message(&blocking))
+                }
+                Outcome::Pass(m) => (Status::Pass, m),
+                Outcome::Error(m) if !blocking.is_empty() => (
+                    Status::Error,
+                    format!("{m}; {}", not_evaluated_message(&blocking)),
+                ),
+                Outcome::Error(m) => (Status::Error, m),
+            };
+            Finding::new(c, rref.clone(), status, message)
+        })
+        .collect()
+}
+
+/// "Not evaluated: ..." naming the failed calls.
+pub fn not_evaluated_message(errors: &[&CollectionError]) -> String {
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            let region = e
+                .region
+                .as_deref()
+                .map(|r| format!(" in {r}"))
+                .unwrap_or_default();
+            format!(
+                "{}:{}{} failed with {}: {}",
+                e.service, e.operation, region, e.code, e.message
+            )
+        })
+        .collect();
+    format!("Not evaluated: {}", parts.join("; "))
+}
+
+/// One `error` finding per (check, scope, region) whose kind could not be fully
+/// collected, so that a kind with no collected resources never looks clean.
+fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
+    let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&CollectionError>> = BTreeMap::new();
+    for e in inv.errors.iter().filter(|e| e.resource_id.is_none()) {
+        for k in &e.kinds {
+            grouped
+                .entry((k.as_str(), e.scope.as_str(), e.region.as_deref()))
+                .or_default()
+                .push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for ((kind, scope, region), errors) in grouped {
+        let checks = ev.checks_for(kind);
+        if checks.is_empty() {
+            continue;
+        }
+        let rref = Arc::new(ResourceRef {
+            kind: kind.to_string(),
+            id: format!("{scope}/{}/{kind}", region.unwrap_or("global")),
+            name: None,
+            region: region.map(str::to_string),
+            account: scope.to_string(),
+        });
+        let msg = not_evaluated_message(&errors);
+        for c in checks {
+            out.push(Finding::new(c, rref.clone(), Status::Error, msg.clone()));
+        }
+    }
+    out
+}
+
+/// Runs a check on a fixture and reports whether the outcome matched.
+pub fn run_fixture(check: &Check, fixture: &crate::checks::Fixture, now: &str) -> Outcome {
+    let ev = Evaluator {
+        checks_by_kind: HashMap::new(),
+        now: match chrono::DateTime::parse_from_rfc3339(now) {
+            Ok(t) => Box::new(CelTimestamp::from(t)),
+            Err(_) => Box::new(CelTimestamp::from(chrono::Utc::now().fixed_offset())),
+        },
+    };
+    let mut r = Resource::new(
+        check.provider,
+        check.resource_kind.clone(),
+        "fixture-scope",
+        format!("fixture/{}", fixture.name),
+        &fixture.data,
+    )
+    .named(fixture.name.clone())
+    .with_tags(fixture.tags.clone());
+    r.region.clone_from(&fixture.region);
+    let value = resource_val(&r, json_to_val(&fixture.data));
+    ev.run(check, value.as_ref(), r.display_name())
+}

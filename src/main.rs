@@ -1,0 +1,5 @@
+//! The `mamori` binary: see [`mamori::cli`].
+
+fn main() -> std::process::ExitCode {
+    mamori::cli::main()
+}
