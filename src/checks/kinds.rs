@@ -61,6 +61,10 @@ pub struct KindRegistry {
 
 impl KindRegistry {
     /// Adds the kinds of one `kinds.yaml` file.
+    #[allow(
+        clippy::result_large_err,
+        reason = "a diagnostic is built once, on the error path"
+    )]
     pub fn add_file(&mut self, file: &CheckFile) -> Result<(), CheckDiagnostic> {
         let decls: BTreeMap<String, KindDecl> =
             serde_yaml_ng::from_str(&file.text).map_err(|e| CheckDiagnostic::yaml(file, &e))?;
@@ -350,6 +354,7 @@ fn join_path(segs: &[String]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -235,14 +235,14 @@ pub fn builtin_files() -> Vec<CheckFile> {
 fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<CheckFile>) {
     for f in dir.files() {
         let p = f.path();
-        if is_check_file(p) {
-            if let Some(text) = f.contents_utf8() {
-                out.push(CheckFile {
-                    path: format!("checks/{}", p.display()),
-                    text: Arc::from(text),
-                    builtin: true,
-                });
-            }
+        if is_check_file(p)
+            && let Some(text) = f.contents_utf8()
+        {
+            out.push(CheckFile {
+                path: format!("checks/{}", p.display()),
+                text: Arc::from(text),
+                builtin: true,
+            });
         }
     }
     for d in dir.dirs() {
@@ -255,14 +255,14 @@ pub fn builtin_kind_files() -> Vec<CheckFile> {
     let mut out = Vec::new();
     for d in BUILTIN.dirs() {
         for f in d.files() {
-            if f.path().file_name().is_some_and(|n| n == "kinds.yaml") {
-                if let Some(text) = f.contents_utf8() {
-                    out.push(CheckFile {
-                        path: format!("checks/{}", f.path().display()),
-                        text: Arc::from(text),
-                        builtin: true,
-                    });
-                }
+            if f.path().file_name().is_some_and(|n| n == "kinds.yaml")
+                && let Some(text) = f.contents_utf8()
+            {
+                out.push(CheckFile {
+                    path: format!("checks/{}", f.path().display()),
+                    text: Arc::from(text),
+                    builtin: true,
+                });
             }
         }
     }

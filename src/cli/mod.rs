@@ -37,6 +37,7 @@ pub struct Cli {
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant, reason = "parsed once per process")]
 pub enum Command {
     /// Collect a cloud configuration (or read a saved inventory) and evaluate the checks.
     Scan(ScanArgs),

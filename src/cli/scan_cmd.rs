@@ -64,11 +64,11 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
-    if let Some(path) = &common.save_inventory {
-        if let Err(e) = inventory.save(path) {
-            report_error(PlainError::new(e.to_string()));
-            return exit::USAGE;
-        }
+    if let Some(path) = &common.save_inventory
+        && let Err(e) = inventory.save(path)
+    {
+        report_error(PlainError::new(e.to_string()));
+        return exit::USAGE;
     }
 
     let report = pipeline::evaluate_inventory(&inventory, &checks);

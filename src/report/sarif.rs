@@ -12,7 +12,8 @@ use serde_sarif::sarif::{
 
 use crate::findings::{CheckInfo, Finding, ScanReport, Severity, Status};
 
-const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const SCHEMA_URI: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 fn level(sev: Severity) -> ResultLevel {
     match sev {
