@@ -212,6 +212,13 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         .iter()
         .filter(|e| e.affects(&r.kind, &r.scope, r.region.as_deref(), Some(&r.id)))
         .collect();
+    // Errors about this very resource explain fields that are missing from its data,
+    // even when they do not cover the whole kind.
+    let explaining: Vec<&CollectionError> = inv
+        .errors
+        .iter()
+        .filter(|e| e.scope == r.scope && e.resource_id.as_deref() == Some(r.id.as_str()))
+        .collect();
     let data: Result<serde_json::Value, _> = serde_json::from_str(r.data.get());
     let value = match data {
         Ok(d) => resource_val(r, json_to_val(&d)),
@@ -234,7 +241,11 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
                 Outcome::Pass(m) => (Status::Pass, m),
                 Outcome::Error(m) if !blocking.is_empty() => (
                     Status::Error,
-                    format!("{m}; {}", not_evaluated_message(&blocking)),
+                    format!("{}; {m}", not_evaluated_message(&blocking)),
+                ),
+                Outcome::Error(m) if !explaining.is_empty() => (
+                    Status::Error,
+                    format!("{}; {m}", not_evaluated_message(&explaining)),
                 ),
                 Outcome::Error(m) => (Status::Error, m),
             };

@@ -1,0 +1,111 @@
+//! Evaluation benchmark: a synthetic inventory of 100,000 resources of mixed kinds
+//! (built from every check's own fixtures, so the data has the real shapes), all
+//! built-in checks evaluated, check-evaluations per second and peak memory printed.
+//!
+//! Run: `cargo bench --bench evaluate` (add `-- --resources N` for another size).
+//! The inventory is written to a temporary file first and evaluated in a fresh process,
+//! so the peak memory reported is that of loading + evaluating, as `mamori scan
+//! --inventory` does.
+
+use std::io::Write as _;
+use std::process::Command;
+use std::time::Instant;
+
+use mamori::checks;
+use mamori::inventory::{Inventory, Resource, Scope};
+
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn generate(n: usize, path: &std::path::Path) -> usize {
+    let set = checks::load(&[]).expect("checks load");
+    // One template per fixture: (provider, kind, data).
+    let mut templates = Vec::new();
+    for c in &set.checks {
+        for fx in c.fixtures.fail.iter().chain(&c.fixtures.pass) {
+            templates.push((c.provider, c.resource_kind.clone(), fx.data.clone()));
+        }
+    }
+    let mut inv = Inventory::new();
+    inv.collected_at = "2026-06-01T00:00:00Z".into();
+    for p in mamori::inventory::Provider::ALL {
+        inv.scopes.push(Scope {
+            provider: p,
+            id: format!("bench-{p}"),
+            name: None,
+            regions: vec![],
+            attributes: Default::default(),
+        });
+    }
+    for i in 0..n {
+        let (p, kind, data) = &templates[i % templates.len()];
+        inv.resources.push(
+            Resource::new(*p, kind.clone(), format!("bench-{p}"), format!("{kind}/{i:06}"), data)
+                .named(format!("resource-{i:06}"))
+                .in_region(if i % 2 == 0 { "region-a" } else { "region-b" }),
+        );
+    }
+    let text = serde_json::to_string(&inv).expect("serialize");
+    let mut f = std::fs::File::create(path).expect("create");
+    f.write_all(text.as_bytes()).expect("write");
+    text.len()
+}
+
+fn evaluate(path: &std::path::Path) {
+    let set = checks::load(&[]).expect("checks load");
+    let t0 = Instant::now();
+    let inv = Inventory::load(path).expect("load");
+    let load = t0.elapsed();
+    let evaluations: usize = inv
+        .resources
+        .iter()
+        .map(|r| set.checks.iter().filter(|c| c.resource_kind == r.kind).count())
+        .sum();
+    let t1 = Instant::now();
+    let report = mamori::pipeline::evaluate_inventory(&inv, &set.checks);
+    let eval = t1.elapsed();
+    let rate = evaluations as f64 / eval.as_secs_f64();
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let peak = peak_rss_bytes();
+    println!("resources:               {}", inv.resources.len());
+    println!("checks:                  {}", set.checks.len());
+    println!("check-evaluations:       {evaluations}");
+    println!("findings:                {}", report.findings.len());
+    println!("inventory JSON size:     {:.1} MiB", size as f64 / 1048576.0);
+    println!("load time:               {:.2} s", load.as_secs_f64());
+    println!("evaluation time:         {:.2} s", eval.as_secs_f64());
+    println!("check-evaluations/s:     {rate:.0}");
+    println!("peak RSS:                {:.1} MiB", peak as f64 / 1048576.0);
+    println!("peak RSS / JSON size:    {:.2}x", peak as f64 / size as f64);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--eval") {
+        evaluate(std::path::Path::new(&args[i + 1]));
+        return;
+    }
+    let n = args
+        .iter()
+        .position(|a| a == "--resources")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("bench-inventory.json");
+    let size = generate(n, &path);
+    eprintln!("generated {n} resources ({size} bytes)");
+    let status = Command::new(std::env::current_exe().expect("exe"))
+        .arg("--eval")
+        .arg(&path)
+        .status()
+        .expect("run evaluation");
+    assert!(status.success());
+}
