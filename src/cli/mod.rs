@@ -4,6 +4,9 @@
 //! (see CONTRIBUTING.md): extend them, never break them.
 
 mod checks_cmd;
+mod diff_cmd;
+mod gating;
+mod mutelist_cmd;
 mod scan_cmd;
 
 use std::path::PathBuf;
@@ -43,6 +46,11 @@ pub enum Command {
     /// List, show, lint and test checks.
     #[command(subcommand)]
     Checks(ChecksCommand),
+    /// Compare two findings JSON documents: new, fixed and re-rated findings.
+    Diff(diff_cmd::DiffArgs),
+    /// Validate a mutelist and find entries that no longer match anything.
+    #[command(subcommand)]
+    Mutelist(mutelist_cmd::MutelistCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -101,6 +109,15 @@ pub struct CommonScanArgs {
     /// Print nothing on standard error (no progress, no warnings).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Mute the accepted risks listed in FILE (YAML, see docs/ci.md): matched failing
+    /// findings get status `muted` with the entry's reason.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub mutelist: Option<PathBuf>,
+    /// Compare with the findings JSON of an earlier run (`--format json`): failing
+    /// findings are marked new or unchanged, fixed ones listed; `--fail-on` then counts
+    /// only new findings.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `mamori scan <provider>`.
@@ -229,6 +246,8 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Checks(cmd) => checks_cmd::run(cmd),
+        Command::Diff(args) => diff_cmd::run(&args),
+        Command::Mutelist(cmd) => mutelist_cmd::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "mamori", &mut std::io::stdout());
