@@ -25,19 +25,24 @@ fn github_workflow_matches_the_workflow_schema() {
         .iter_errors(&workflow)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
-    assert!(errors.is_empty(), "workflow schema errors:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "workflow schema errors:\n{}",
+        errors.join("\n")
+    );
 
     // The schema is permissive about step contents; check what the docs promise.
-    let steps = workflow["jobs"]["scan"]["steps"]
-        .as_array()
-        .expect("steps");
+    let steps = workflow["jobs"]["scan"]["steps"].as_array().expect("steps");
     let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
     for action in [
         "aws-actions/configure-aws-credentials@",
         "github/codeql-action/upload-sarif@",
         "actions/upload-artifact@",
     ] {
-        assert!(uses.iter().any(|u| u.starts_with(action)), "missing {action}");
+        assert!(
+            uses.iter().any(|u| u.starts_with(action)),
+            "missing {action}"
+        );
     }
     assert_eq!(workflow["permissions"]["id-token"], "write");
     assert_eq!(workflow["permissions"]["security-events"], "write");
@@ -46,7 +51,13 @@ fn github_workflow_matches_the_workflow_schema() {
         .find(|s| s["id"] == "scan")
         .and_then(|s| s["run"].as_str())
         .expect("scan step");
-    for flag in ["--baseline", "--mutelist", "--fail-on", "--format sarif", "--format html"] {
+    for flag in [
+        "--baseline",
+        "--mutelist",
+        "--fail-on",
+        "--format sarif",
+        "--format html",
+    ] {
         assert!(scan.contains(flag), "scan step lacks {flag}");
     }
 }
@@ -67,7 +78,10 @@ fn a_broken_workflow_is_rejected_by_the_schema() {
 fn gitlab_job_and_example_mutelist_parse() {
     let job = yaml("docs/examples/gitlab-ci.yml");
     let mamori = &job["mamori"];
-    assert_eq!(mamori["id_tokens"]["AWS_ID_TOKEN"]["aud"], "sts.amazonaws.com");
+    assert_eq!(
+        mamori["id_tokens"]["AWS_ID_TOKEN"]["aud"],
+        "sts.amazonaws.com"
+    );
     let script: Vec<&str> = mamori["script"]
         .as_array()
         .expect("script")
@@ -75,7 +89,11 @@ fn gitlab_job_and_example_mutelist_parse() {
         .filter_map(Value::as_str)
         .collect();
     assert!(script.iter().any(|l| l.starts_with("mamori scan aws")));
-    assert!(script.iter().any(|l| l.contains("AWS_WEB_IDENTITY_TOKEN_FILE")));
+    assert!(
+        script
+            .iter()
+            .any(|l| l.contains("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    );
 
     let m = mamori::mutelist::Mutelist::parse(
         &read("docs/examples/mutelist.yaml"),

@@ -638,6 +638,26 @@ fn pipeline_scenario_baseline_then_new_finding_then_mute() {
         "one-off export for the auditors, deleted after SEC-88"
     );
     assert_eq!(doc["summary"]["new"], 0);
+
+    // SARIF: the muted finding is a suppressed result, the others carry their state.
+    let sarif = mamori(&args(&["--mutelist", &ml, "--format", "sarif"])).json();
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "one-off export for the auditors, deleted after SEC-88"
+    );
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.get("suppressions").is_none())
+            .all(|r| r["baselineState"] == "unchanged")
+    );
 }
 
 #[test]
