@@ -625,10 +625,11 @@ fn entry_offsets(text: &str, expected: usize) -> Option<Vec<usize>> {
                 continue;
             }
         }
-        if inside && (trimmed.starts_with("- ") || trimmed.trim_end() == "-") {
-            if *indent.get_or_insert(ind) == ind {
-                out.push(offset + ind);
-            }
+        if inside
+            && (trimmed.starts_with("- ") || trimmed.trim_end() == "-")
+            && *indent.get_or_insert(ind) == ind
+        {
+            out.push(offset + ind);
         }
         offset += line.len();
     }

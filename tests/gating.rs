@@ -67,25 +67,6 @@ fn write(dir: &TempDir, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
-/// (status, resource name) of every finding of a check, sorted.
-fn states(doc: &Value, check: &str) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["check_id"] == check)
-        .map(|f| {
-            (
-                f["resource"]["name"].as_str().unwrap_or("").to_string(),
-                f["status"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .map(|(n, s)| (s, n))
-        .collect();
-    v.sort();
-    v
-}
-
 fn muted_names(doc: &Value) -> Vec<String> {
     let mut v: Vec<String> = doc["findings"]
         .as_array()
