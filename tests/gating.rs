@@ -575,6 +575,14 @@ fn pipeline_scenario_baseline_then_new_finding_then_mute() {
         .filter(|l| l.starts_with("│ NEW "))
         .collect();
     assert_eq!(new_rows.len(), 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .nth(3)
+            .is_some_and(|l| l.starts_with("│ NEW ")),
+        "new findings come first:\n{}",
+        run.stdout
+    );
     assert!(new_rows[0].contains("sakura-tmp-export"), "{}", run.stdout);
     let gating: Vec<&str> = run.stderr.lines().skip(1).collect();
     assert_eq!(gating.len(), 1, "{}", run.stderr);
@@ -707,4 +715,28 @@ fn diff_lists_new_fixed_and_changed_severity() {
         2,
         "an inventory is not findings"
     );
+}
+
+#[test]
+fn markdown_diff_stays_short_enough_for_a_comment() {
+    let dir = TempDir::new().expect("tempdir");
+    let clean = fixture("fixtures/gating/clean.json");
+    let old = write(&dir, "old.json", &scan_json(&clean, &[]).stdout);
+    let mut inv = clean.clone();
+    for i in 0..60 {
+        let next = with_new_bucket(&inv, "111122223333", &format!("bucket-{i:02}"));
+        inv = write(&dir, "inv.json", &next);
+    }
+    let new = write(&dir, "new.json", &scan_json(&inv, &[]).stdout);
+    let md = mamori(&["diff", &old, &new, "--format", "markdown"]);
+    assert_eq!(md.code, 0);
+    assert!(md.stdout.starts_with("### mamori: 60 new, 0 fixed"));
+    assert_eq!(
+        md.stdout
+            .lines()
+            .filter(|l| l.starts_with("| **HIGH**"))
+            .count(),
+        50
+    );
+    assert!(md.stdout.contains("…and 10 more"));
 }

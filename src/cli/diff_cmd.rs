@@ -197,6 +197,9 @@ fn table(doc: &DiffDoc<'_>) -> String {
     out
 }
 
+/// Rows per Markdown section: keeps a pull-request comment well below GitHub's size limit.
+const MARKDOWN_ROWS: usize = 50;
+
 /// Escapes text for a Markdown table cell.
 fn cell(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -218,7 +221,8 @@ fn markdown(doc: &DiffDoc<'_>, old: &FindingsDoc, new: &FindingsDoc) -> String {
         }
         let _ = writeln!(out, "#### {title} ({})\n", rows.len());
         out.push_str("| Severity | Check | Resource | Scope | Finding |\n|---|---|---|---|---|\n");
-        for (sev, f) in rows {
+        let hidden = rows.len().saturating_sub(MARKDOWN_ROWS);
+        for (sev, f) in rows.into_iter().take(MARKDOWN_ROWS) {
             let _ = writeln!(
                 out,
                 "| {sev} | `{}` | {} | {} | {} |",
@@ -226,6 +230,12 @@ fn markdown(doc: &DiffDoc<'_>, old: &FindingsDoc, new: &FindingsDoc) -> String {
                 cell(f.resource.display_name()),
                 cell(&location(f)),
                 cell(&f.message)
+            );
+        }
+        if hidden > 0 {
+            let _ = writeln!(
+                out,
+                "\n…and {hidden} more (see `mamori diff --format json`)."
             );
         }
         out.push('\n');
