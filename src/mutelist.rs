@@ -690,6 +690,17 @@ mod tests {
     }
 
     #[test]
+    fn flow_style_files_parse_without_line_numbers() {
+        let m = Mutelist::parse(
+            "mutelist: [{check: a-*, reason: r}, {region: x, reason: s}]\n",
+            "m.yaml",
+        )
+        .expect("valid");
+        assert_eq!(m.entries.len(), 2);
+        assert_eq!(m.locate(1), "m.yaml entry 2");
+    }
+
+    #[test]
     fn an_entry_without_matchers_is_rejected() {
         let text = "mutelist:\n  - reason: everything\n";
         let Err(MutelistError::Invalid(d)) = Mutelist::parse(text, "m.yaml") else {
