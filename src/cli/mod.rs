@@ -4,10 +4,11 @@
 //! (see CONTRIBUTING.md): extend them, never break them.
 
 mod checks_cmd;
+mod scan_cmd;
+// CI gating: `--mutelist`, `--baseline`, `mamori diff`, `mamori mutelist`.
 mod diff_cmd;
 mod gating;
 mod mutelist_cmd;
-mod scan_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,16 +47,16 @@ pub enum Command {
     /// List, show, lint and test checks.
     #[command(subcommand)]
     Checks(ChecksCommand),
-    /// Compare two findings JSON documents: new, fixed and re-rated findings.
-    Diff(diff_cmd::DiffArgs),
-    /// Validate a mutelist and find entries that no longer match anything.
-    #[command(subcommand)]
-    Mutelist(mutelist_cmd::MutelistCommand),
     /// Print shell completions.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Compare two findings JSON documents: new, fixed and re-rated findings.
+    Diff(diff_cmd::DiffArgs),
+    /// Validate a mutelist and find entries that no longer match anything.
+    #[command(subcommand)]
+    Mutelist(mutelist_cmd::MutelistCommand),
 }
 
 /// `mamori scan`.
@@ -246,13 +247,13 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Checks(cmd) => checks_cmd::run(cmd),
-        Command::Diff(args) => diff_cmd::run(&args),
-        Command::Mutelist(cmd) => mutelist_cmd::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "mamori", &mut std::io::stdout());
             exit::OK
         }
+        Command::Diff(args) => diff_cmd::run(&args),
+        Command::Mutelist(cmd) => mutelist_cmd::run(cmd),
     }
 }
 
