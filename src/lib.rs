@@ -6,6 +6,7 @@
 //! - [`checks`]: declarative YAML checks with CEL conditions, and [`evaluate`] to run them;
 //! - [`findings`]: the one findings model, rendered by [`report`] as table, JSON, SARIF.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod collect;
@@ -13,5 +14,6 @@ pub mod compliance;
 pub mod evaluate;
 pub mod findings;
 pub mod inventory;
+pub mod mutelist;
 pub mod pipeline;
 pub mod report;

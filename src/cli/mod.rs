@@ -5,6 +5,10 @@
 
 mod checks_cmd;
 mod scan_cmd;
+// CI gating: `--mutelist`, `--baseline`, `mamori diff`, `mamori mutelist`.
+mod diff_cmd;
+mod gating;
+mod mutelist_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +53,11 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Compare two findings JSON documents: new, fixed and re-rated findings.
+    Diff(diff_cmd::DiffArgs),
+    /// Validate a mutelist and find entries that no longer match anything.
+    #[command(subcommand)]
+    Mutelist(mutelist_cmd::MutelistCommand),
 }
 
 /// `mamori scan`.
@@ -102,6 +111,15 @@ pub struct CommonScanArgs {
     /// Print nothing on standard error (no progress, no warnings).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Mute the accepted risks listed in FILE (YAML, see docs/ci.md): matched failing
+    /// findings get status `muted` with the entry's reason.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub mutelist: Option<PathBuf>,
+    /// Compare with the findings JSON of an earlier run (`--format json`): failing
+    /// findings are marked new or unchanged, fixed ones listed; `--fail-on` then counts
+    /// only new findings.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub baseline: Option<PathBuf>,
 }
 
 /// `mamori scan <provider>`.
@@ -235,6 +253,8 @@ pub fn run(cli: Cli) -> u8 {
             clap_complete::generate(shell, &mut cmd, "mamori", &mut std::io::stdout());
             exit::OK
         }
+        Command::Diff(args) => diff_cmd::run(&args),
+        Command::Mutelist(cmd) => mutelist_cmd::run(cmd),
     }
 }
 

@@ -33,6 +33,12 @@ pub fn run(args: ScanArgs) -> u8 {
         }
     };
 
+    // Read the mutelist and baseline before a possibly long collection.
+    let gating = match super::gating::Gating::load(common) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+
     let inventory = match (&args.provider, &args.inventory) {
         (None, Some(path)) => match Inventory::load(path) {
             Ok(inv) => inv,
@@ -71,7 +77,8 @@ pub fn run(args: ScanArgs) -> u8 {
         return exit::USAGE;
     }
 
-    let report = pipeline::evaluate_inventory(&inventory, &checks);
+    let mut report = pipeline::evaluate_inventory(&inventory, &checks);
+    gating.apply(&mut report, &inventory, &checks, common.quiet);
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let opts = RenderOptions {
         color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
@@ -85,6 +92,7 @@ pub fn run(args: ScanArgs) -> u8 {
     if !common.quiet && common.format != Format::Table && common.output.is_some() {
         eprintln!("{}", report::table::summary_line(&report));
     }
+    super::gating::explain_exit(&report, common.fail_on, common.quiet);
     pipeline::exit_code(&report, common.fail_on)
 }
 

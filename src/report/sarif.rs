@@ -122,7 +122,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let mut fp = BTreeMap::new();
     fp.insert("mamori/v1".to_string(), f.fingerprint.clone());
     let rule_index = rule_index.and_then(|i| i64::try_from(i).ok()).unwrap_or(-1);
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(f.check_id.to_string())
         .level(level(f.severity))
         .message(Message::builder().text(f.message.clone()).build())
@@ -134,7 +134,23 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         ])
         .partial_fingerprints(fp)
         .rule_index(rule_index)
-        .build()
+        .build();
+    // Muted findings are reported as suppressed (code scanning closes their alerts), and
+    // the state against a `--baseline` is carried over.
+    if f.status == Status::Muted {
+        let mut suppression = serde_sarif::sarif::Suppression::builder()
+            .kind(serde_json::Value::from("external"))
+            .build();
+        suppression.justification = f.muted_reason.clone();
+        result.suppressions = Some(vec![suppression]);
+    }
+    result.baseline_state = f.baseline.map(|b| {
+        serde_json::Value::from(match b {
+            crate::findings::BaselineState::New => "new",
+            crate::findings::BaselineState::Unchanged => "unchanged",
+        })
+    });
+    result
 }
 
 /// Renders the report as a SARIF 2.1.0 log.
@@ -148,7 +164,7 @@ pub fn render(report: &ScanReport) -> String {
     let results: Vec<SarifResult> = report
         .findings
         .iter()
-        .filter(|f| f.status == Status::Fail)
+        .filter(|f| matches!(f.status, Status::Fail | Status::Muted))
         .map(|f| result(f, index.get(&*f.check_id).copied()))
         .collect();
     let driver = ToolComponent::builder()

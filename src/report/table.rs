@@ -59,12 +59,16 @@ fn location(f: &Finding) -> String {
 /// Renders the table and summary.
 pub fn render(report: &ScanReport, opts: RenderOptions) -> String {
     let mut out = String::new();
-    let shown: Vec<&Finding> = report
+    let mut shown: Vec<&Finding> = report
         .findings
         .iter()
         .filter(|f| f.status == Status::Fail || (opts.show_passes && f.status == Status::Pass))
         .collect();
     let with_baseline = report.summary.new.is_some();
+    if with_baseline {
+        // New findings first (the ones that gate), each group still by severity.
+        shown.sort_by_key(|f| f.baseline != Some(BaselineState::New));
+    }
     if shown.is_empty() {
         out.push_str("No failing findings.\n");
     } else {

@@ -1,0 +1,105 @@
+//! The CI examples in `docs/examples/` are real files: the GitHub workflow validates
+//! against the SchemaStore workflow schema (vendored in `tests/data/`), the GitLab job
+//! and the example mutelist parse.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+fn read(rel: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+fn yaml(rel: &str) -> Value {
+    serde_yaml_ng::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: invalid YAML: {e}"))
+}
+
+#[test]
+fn github_workflow_matches_the_workflow_schema() {
+    let schema: Value =
+        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let workflow = yaml("docs/examples/github-actions.yml");
+    let errors: Vec<String> = validator
+        .iter_errors(&workflow)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "workflow schema errors:\n{}",
+        errors.join("\n")
+    );
+
+    // The schema is permissive about step contents; check what the docs promise.
+    let steps = workflow["jobs"]["scan"]["steps"].as_array().expect("steps");
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    for action in [
+        "aws-actions/configure-aws-credentials@",
+        "github/codeql-action/upload-sarif@",
+        "actions/upload-artifact@",
+    ] {
+        assert!(
+            uses.iter().any(|u| u.starts_with(action)),
+            "missing {action}"
+        );
+    }
+    assert_eq!(workflow["permissions"]["id-token"], "write");
+    assert_eq!(workflow["permissions"]["security-events"], "write");
+    let scan = steps
+        .iter()
+        .find(|s| s["id"] == "scan")
+        .and_then(|s| s["run"].as_str())
+        .expect("scan step");
+    for flag in [
+        "--baseline",
+        "--mutelist",
+        "--fail-on",
+        "--format sarif",
+        "--format html",
+    ] {
+        assert!(scan.contains(flag), "scan step lacks {flag}");
+    }
+}
+
+#[test]
+fn a_broken_workflow_is_rejected_by_the_schema() {
+    // Guards against a schema that accepts anything.
+    let schema: Value =
+        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let mut workflow = yaml("docs/examples/github-actions.yml");
+    workflow["jobs"]["scan"]["runs-on"] = Value::Null;
+    workflow["jobs"]["scan"]["stepz"] = Value::Array(Vec::new());
+    assert!(!validator.is_valid(&workflow));
+}
+
+#[test]
+fn gitlab_job_and_example_mutelist_parse() {
+    let job = yaml("docs/examples/gitlab-ci.yml");
+    let mamori = &job["mamori"];
+    assert_eq!(
+        mamori["id_tokens"]["AWS_ID_TOKEN"]["aud"],
+        "sts.amazonaws.com"
+    );
+    let script: Vec<&str> = mamori["script"]
+        .as_array()
+        .expect("script")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(script.iter().any(|l| l.starts_with("mamori scan aws")));
+    assert!(
+        script
+            .iter()
+            .any(|l| l.contains("AWS_WEB_IDENTITY_TOKEN_FILE"))
+    );
+
+    let m = mamori::mutelist::Mutelist::parse(
+        &read("docs/examples/mutelist.yaml"),
+        "docs/examples/mutelist.yaml",
+    )
+    .expect("the example mutelist is valid");
+    assert_eq!(m.entries.len(), 3);
+    assert!(m.entries.iter().all(|e| e.line.is_some()));
+}
