@@ -91,6 +91,12 @@ impl KindRegistry {
         if let Some(t) = decl.fields.get(path) {
             return Some(*t);
         }
+        // An element of a declared list (`list[]`, from indexing or iteration).
+        if let Some(parent) = path.strip_suffix("[]") {
+            if self.field_type(kind, parent) == Some(FieldType::List) {
+                return Some(FieldType::Any);
+            }
+        }
         // Accept anything below an open (map/any) ancestor.
         let mut cut = path.len();
         while let Some(i) = path[..cut].rfind(['.', '[']) {
@@ -380,6 +386,7 @@ mod tests {
             Some(FieldType::Any)
         );
         assert_eq!(r.field_type("t.x.y", "a.c"), None);
+        assert_eq!(r.field_type("t.x.y", "l[]"), Some(FieldType::Any));
     }
 
     #[test]

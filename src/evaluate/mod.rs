@@ -21,6 +21,8 @@ use cel::context::VariableResolver;
 use cel::{Context, ExecutionError, Value};
 use rayon::prelude::*;
 
+pub mod value;
+
 use crate::checks::Check;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
@@ -54,31 +56,28 @@ pub fn json_to_val(v: &serde_json::Value) -> Box<dyn Val> {
     }
 }
 
-fn opt_str(s: Option<&str>) -> Box<dyn Val> {
+fn opt_str(s: Option<&str>) -> Box<dyn Val + '_> {
     match s {
-        Some(s) => Box::new(CelString::from(s.to_string())),
+        Some(s) => Box::new(CelString::from(s)),
         None => Box::new(CelNull),
     }
 }
 
-/// Builds the `resource` variable.
-fn resource_val(r: &Resource, data: Box<dyn Val>) -> Box<dyn Val> {
-    let mut m: HashMap<CelMapKey<'static>, Box<dyn Val>> = HashMap::with_capacity(7);
-    m.insert("kind".into(), Box::new(CelString::from(r.kind.clone())));
-    m.insert("id".into(), Box::new(CelString::from(r.id.clone())));
-    m.insert(
-        "name".into(),
-        Box::new(CelString::from(r.display_name().to_string())),
-    );
+/// Builds the `resource` variable, borrowing from the resource.
+fn resource_val<'a>(r: &'a Resource, data: Box<dyn Val + 'a>) -> Box<dyn Val + 'a> {
+    let mut m: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = HashMap::with_capacity(7);
+    m.insert("kind".into(), Box::new(CelString::from(r.kind.as_str())));
+    m.insert("id".into(), Box::new(CelString::from(r.id.as_str())));
+    m.insert("name".into(), Box::new(CelString::from(r.display_name())));
     m.insert("region".into(), opt_str(r.region.as_deref()));
-    m.insert("scope".into(), Box::new(CelString::from(r.scope.clone())));
-    let tags: HashMap<CelMapKey<'static>, Box<dyn Val>> = r
+    m.insert("scope".into(), Box::new(CelString::from(r.scope.as_str())));
+    let tags: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> = r
         .tags
         .iter()
         .map(|(k, v)| {
             (
-                CelMapKey::from(k.clone()),
-                Box::new(CelString::from(v.clone())) as Box<dyn Val>,
+                CelMapKey::from(k.as_str()),
+                Box::new(CelString::from(v.as_str())) as Box<dyn Val + 'a>,
             )
         })
         .collect();
@@ -89,7 +88,7 @@ fn resource_val(r: &Resource, data: Box<dyn Val>) -> Box<dyn Val> {
 
 /// The variables one evaluation sees.
 struct Vars<'a> {
-    resource: &'a dyn Val,
+    resource: &'a (dyn Val + 'a),
     params: &'a dyn Val,
     now: &'a dyn Val,
 }
@@ -148,7 +147,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Runs one check on one resource value.
-    pub fn run(&self, check: &Check, resource: &dyn Val, display_name: &str) -> Outcome {
+    pub fn run(&self, check: &Check, resource: &(dyn Val + '_), display_name: &str) -> Outcome {
         let vars = Vars {
             resource,
             params: check.params_value.as_ref(),
@@ -219,9 +218,8 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         .iter()
         .filter(|e| e.scope == r.scope && e.resource_id.as_deref() == Some(r.id.as_str()))
         .collect();
-    let data: Result<serde_json::Value, _> = serde_json::from_str(r.data.get());
-    let value = match data {
-        Ok(d) => resource_val(r, json_to_val(&d)),
+    let value = match value::parse(r.data.get()) {
+        Ok(d) => resource_val(r, d),
         Err(e) => {
             let msg = format!("resource data is not valid JSON: {e}");
             return checks
