@@ -160,12 +160,11 @@ fn event(report: &ScanReport, f: &Finding) -> Value {
         "status_detail": f.message,
         "message": f.message,
         "time": epoch_ms(time),
-        "time_dt": time,
         "metadata": {
             "version": OCSF_VERSION,
             "uid": f.fingerprint,
             "event_code": &*f.check_id,
-            "profiles": ["cloud", "datetime"],
+            "profiles": ["cloud"],
             "product": {
                 "name": report.tool.name,
                 "vendor_name": report.tool.name,

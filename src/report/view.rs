@@ -411,7 +411,16 @@ pub fn provider_label(p: Provider) -> &'static str {
     }
 }
 
-/// The display name of a provider's service.
+/// The short display name of a provider, used before a service name.
+pub fn provider_short(p: Provider) -> &'static str {
+    match p {
+        Provider::Aws => "AWS",
+        Provider::Gcp => "GCP",
+        Provider::Salesforce => "Salesforce",
+    }
+}
+
+/// The display name of a provider's service, e.g. `AWS · S3`.
 pub fn service_label(p: Provider, service: &str) -> String {
     let known = match (p, service) {
         (Provider::Aws, "s3") => Some("S3"),
@@ -444,7 +453,7 @@ pub fn service_label(p: Provider, service: &str) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     });
-    format!("{} {}", provider_label(p), name)
+    format!("{} · {name}", provider_short(p))
 }
 
 /// A stable HTML anchor for a check.
@@ -500,7 +509,8 @@ pub fn csf_functions(c: &CheckInfo) -> BTreeSet<String> {
         .collect()
 }
 
-const CHART_WIDTH: f64 = 420.0;
+/// Width of a bar in the charts (see the SVG in `templates/report.html`).
+const CHART_WIDTH: f64 = 560.0;
 const ROW_HEIGHT: u32 = 30;
 
 fn chart(title: &str, areas: &[AreaPosture]) -> BarChart {
@@ -803,7 +813,6 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
         .collect();
     let functions: Vec<AreaPosture> = CSF_FUNCTIONS
         .iter()
-        .filter(|(code, _, _)| *code != "GV" || function_tallies.contains_key(*code))
         .map(|(code, name, hint)| AreaPosture {
             code: (*code).to_string(),
             label: format!("{name} ({code})"),
