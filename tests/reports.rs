@@ -27,9 +27,9 @@ const SNAPSHOT_CHECKS: [&str; 10] = [
     "gcp-compute-firewall-admin-port-open",
     "gcp-iam-primitive-role-user",
     "gcp-storage-bucket-public",
-    "salesforce-guest-access-guest-api-enabled",
+    "salesforce-guest-api-enabled",
     "salesforce-health-check-score-low",
-    "salesforce-privileged-access-stale-admin",
+    "salesforce-privileged-user-dormant",
 ];
 
 /// The demo report with volatile fields (evaluation times, tool version) fixed.
@@ -41,6 +41,7 @@ fn demo_report() -> ScanReport {
         ..Selection::default()
     };
     let checks = pipeline::select(&set.checks, &sel).unwrap();
+    assert_eq!(checks.len(), SNAPSHOT_CHECKS.len(), "a snapshot check was renamed");
     let mut report = pipeline::evaluate_inventory(&inv, &checks);
     report.scan.started_at = "2026-06-01T00:00:00Z".to_string();
     report.scan.finished_at = "2026-06-01T00:00:05Z".to_string();
