@@ -221,7 +221,7 @@ pub fn compliance_table(
                     let state = if f.status == "fail" {
                         String::new()
                     } else {
-                        format!(" [{}]", f.status)
+                        format!(" [{}]", f.status_label)
                     };
                     format!(
                         "{} {} {}{state}",

@@ -230,6 +230,8 @@ pub struct ControlFinding {
     pub severity: &'static str,
     /// `fail`, `error` or `muted`.
     pub status: &'static str,
+    /// The status as shown to people: `fail`, `not evaluated` or `muted`.
+    pub status_label: &'static str,
     /// The resource's display name.
     pub resource: String,
     /// The finding message.
@@ -666,6 +668,10 @@ pub fn framework_view(report: &ScanReport, fw: &Framework, with_controls: bool) 
                     anchor: check_anchor(&f.check_id),
                     severity: f.severity.as_str(),
                     status: f.status.as_str(),
+                    status_label: match f.status {
+                        Status::Error => "not evaluated",
+                        other => other.as_str(),
+                    },
                     resource: f.resource.display_name().to_string(),
                     message: f.message.clone(),
                 });
