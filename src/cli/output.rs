@@ -67,14 +67,14 @@ impl Destination<'_> {
             show_passes: self.show_passes,
             compliance: self.compliance,
         };
-        if let Some(dir) = self.output_dir {
-            if let Err(e) = std::fs::create_dir_all(dir) {
-                report_error(PlainError::new(format!(
-                    "cannot create {}: {e}",
-                    dir.display()
-                )));
-                return Err(());
-            }
+        if let Some(dir) = self.output_dir
+            && let Err(e) = std::fs::create_dir_all(dir)
+        {
+            report_error(PlainError::new(format!(
+                "cannot create {}: {e}",
+                dir.display()
+            )));
+            return Err(());
         }
         let mut written = Vec::new();
         for format in formats {
