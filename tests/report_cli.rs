@@ -231,6 +231,25 @@ fn compliance_view_shows_each_control_with_its_status() {
     assert!(md.contains("| `PR.AA-03` | Users, services, and hardware are authenticated | FAIL |"));
     assert!(md.contains("| `GV.OC-01` |"));
     assert!(md.contains("NOT COVERED"));
+
+    let html = mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--compliance",
+            "iso27001-2022",
+            "--format",
+            "html",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("id=\"framework-iso27001-2022\""));
+    assert!(html.contains("<code>A.8.5</code></td><td>Secure authentication</td>"));
 }
 
 #[test]

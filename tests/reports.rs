@@ -273,7 +273,13 @@ fn html_escapes_text_from_the_environment() {
         .find(|f| f.status == Status::Fail)
         .unwrap();
     f.message = "<img src=x onerror=alert(1)> & \"quoted\"".to_string();
+    let id = f.check_id.to_string();
+    report.checks.get_mut(&id).unwrap().references = vec!["javascript:alert(1)".to_string()];
     let html = render(&report, Format::Html);
+    assert!(
+        !html.contains("href=\"javascript"),
+        "only http(s) references become links"
+    );
     assert!(!html.contains("<img src=x"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;"));
 }
