@@ -208,7 +208,7 @@ fn list_compliance(fw_id: &str, provider: Option<String>, dirs: &[PathBuf], json
             }
         }
     }
-    ids.sort_by_key(|id| crate::report::view::natural_key(id));
+    ids.sort_by_key(|id| crate::report::view::control_order(id));
     let rows: Vec<(String, String, Vec<String>)> = ids
         .into_iter()
         .map(|id| {

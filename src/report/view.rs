@@ -499,6 +499,16 @@ pub fn natural_key(id: &str) -> Vec<(u64, String)> {
     out
 }
 
+/// The order controls are listed in: NIST CSF 2.0 subcategories by function (GV, ID, PR,
+/// DE, RS, RC), everything else by [`natural_key`].
+pub fn control_order(id: &str) -> (usize, Vec<(u64, String)>) {
+    let function = CSF_FUNCTIONS
+        .iter()
+        .position(|(code, _, _)| id.split('.').next() == Some(*code))
+        .unwrap_or(0);
+    (function, natural_key(id))
+}
+
 /// The CSF function codes of a check (from its `nist-csf-2.0` control ids), deduplicated.
 pub fn csf_functions(c: &CheckInfo) -> BTreeSet<String> {
     c.compliance
@@ -638,7 +648,7 @@ pub fn framework_view(report: &ScanReport, fw: &Framework, with_controls: bool) 
             ids.push(id.clone());
         }
     }
-    ids.sort_by_key(|id| natural_key(id));
+    ids.sort_by_key(|id| control_order(id));
     let mut view = FrameworkView {
         id: fw.id.clone(),
         title: fw.title.clone(),
@@ -948,6 +958,20 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csf_controls_in_function_order() {
+        let mut ids = vec![
+            "RC.RP-01", "DE.CM-01", "GV.OC-01", "PR.AA-05", "PR.AA-01", "ID.AM-01",
+        ];
+        ids.sort_by_key(|id| control_order(id));
+        assert_eq!(
+            ids,
+            vec![
+                "GV.OC-01", "ID.AM-01", "PR.AA-01", "PR.AA-05", "DE.CM-01", "RC.RP-01"
+            ]
+        );
+    }
 
     #[test]
     fn natural_order_of_control_ids() {
