@@ -250,6 +250,50 @@ fn csv_has_one_row_per_finding_and_rfc4180_line_ends() {
 // ---------------------------------------------------------------- HTML
 
 #[test]
+fn muted_and_baseline_states_reach_the_human_reports() {
+    use mamori::findings::BaselineState;
+    let mut report = demo_report();
+    let mut fixed = report.findings[0].clone();
+    fixed.title = "A finding fixed since the baseline".into();
+    report.fixed.push(fixed);
+    report.summary.fixed = Some(1);
+    report.summary.new = Some(0);
+    let f = report
+        .findings
+        .iter_mut()
+        .find(|f| f.status == Status::Fail)
+        .unwrap();
+    f.status = Status::Muted;
+    f.muted_reason = Some("accepted by the platform team".into());
+    f.message = "the muted one".into();
+    for f in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail)
+    {
+        f.baseline = Some(BaselineState::New);
+    }
+    report.refresh();
+    for format in [Format::Html, Format::Markdown] {
+        let text = render(&report, format);
+        assert!(text.contains("the muted one"), "{format:?}");
+        assert!(
+            text.contains("A finding fixed since the baseline"),
+            "{format:?}"
+        );
+    }
+    let junit = render(&report, Format::Junit);
+    assert!(junit.contains("<skipped message=\"accepted by the platform team\"/>"));
+    let ocsf: serde_json::Value = serde_json::from_str(&render(&report, Format::Ocsf)).unwrap();
+    assert!(
+        ocsf.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "Suppressed" && e["status_code"] == "MUTED")
+    );
+}
+
+#[test]
 fn html_is_self_contained() {
     let html = render(&demo_report(), Format::Html);
     for banned in [

@@ -396,6 +396,8 @@ pub struct AssessmentView {
     pub groups: Vec<IssueGroup>,
     /// Muted findings.
     pub muted: Vec<AffectedResource>,
+    /// Baseline findings no longer failing (with `--baseline`), as (check title, resource).
+    pub fixed_findings: Vec<(String, AffectedResource)>,
     /// Whether a baseline was applied.
     pub with_baseline: bool,
     /// New failing findings against the baseline.
@@ -880,17 +882,12 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
             })
             .map(|(id, fs)| issue(id, report.checks.get(id), fs))
             .collect();
+        // Worst first: a severity's position in DESCENDING is its rank.
         issues.sort_by_key(|i| {
-            (
-                std::cmp::Reverse(
-                    Severity::DESCENDING
-                        .iter()
-                        .position(|s| s.as_str() == i.severity)
-                        .map(|p| 5 - p)
-                        .unwrap_or(0),
-                ),
-                i.check_id.clone(),
-            )
+            let rank = Severity::DESCENDING
+                .iter()
+                .position(|s| s.as_str() == i.severity);
+            (rank, i.check_id.clone())
         });
         groups.push(IssueGroup {
             label: service_label(p, &svc),
@@ -948,6 +945,11 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
             .iter()
             .filter(|f| f.status == Status::Muted)
             .map(affected)
+            .collect(),
+        fixed_findings: report
+            .fixed
+            .iter()
+            .map(|f| (f.title.to_string(), affected(f)))
             .collect(),
         with_baseline: s.new.is_some(),
         new: s.new,
