@@ -87,7 +87,9 @@ pub fn run(args: ScanArgs) -> u8 {
     let Ok(written) = dest.write(&report) else {
         return exit::USAGE;
     };
-    if !common.quiet && !written.is_empty() {
+    // As before `--output-dir` existed: a table written to `--output` needs no summary.
+    let table_only = common.format.iter().all(|f| *f == report::Format::Table);
+    if !common.quiet && !written.is_empty() && (common.output_dir.is_some() || !table_only) {
         if common.output_dir.is_some() {
             for p in &written {
                 eprintln!("wrote {}", p.display());
