@@ -4,8 +4,8 @@
 //! is auto-escaped by minijinja (the template name ends in `.html`); Markdown text goes
 //! through the `md`, `cell` and `code` filters defined here.
 
-use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, HtmlEscape, UndefinedBehavior};
 
 use super::ReportError;
 use super::view::AssessmentView;
@@ -22,6 +22,7 @@ fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_template(HTML, include_str!("templates/report.html"))?;
     env.add_template(MARKDOWN, include_str!("templates/report.md"))?;
     env.add_filter("when", when);
+    env.add_filter("prose", prose);
     env.add_filter("md", md_inline);
     env.add_filter("cell", md_cell);
     env.add_filter("code", md_code);
@@ -54,6 +55,31 @@ pub fn when(value: &str) -> String {
         Err(_) if value.is_empty() => "unknown".to_string(),
         Err(_) => value.to_string(),
     }
+}
+
+/// HTML for prose from check files: escaped, with `backtick` spans as `<code>`.
+pub fn prose(value: &str) -> Value {
+    let parts: Vec<String> = value
+        .split('`')
+        .map(|p| HtmlEscape(p).to_string())
+        .collect();
+    // An odd number of backticks is not code markup: keep them as typed.
+    let html = if parts.len() % 2 == 1 {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i % 2 == 1 {
+                    format!("<code>{p}</code>")
+                } else {
+                    p.clone()
+                }
+            })
+            .collect::<String>()
+    } else {
+        HtmlEscape(value).to_string()
+    };
+    Value::from_safe_string(html)
 }
 
 /// Collapses whitespace runs (including newlines) to single spaces.
@@ -104,5 +130,10 @@ mod tests {
         assert_eq!(md_fence("x ```` y", "sh"), "`````sh\nx ```` y\n`````");
         assert_eq!(when("2026-06-01T00:00:00Z"), "2026-06-01 00:00 UTC");
         assert_eq!(when(""), "unknown");
+        assert_eq!(
+            prose("for `ports` <b>").to_string(),
+            "for <code>ports</code> &lt;b&gt;"
+        );
+        assert_eq!(prose("a ` b").to_string(), "a ` b");
     }
 }

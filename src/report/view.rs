@@ -442,6 +442,14 @@ pub fn service_label(p: Provider, service: &str) -> String {
         (Provider::Gcp, "sql") => Some("Cloud SQL"),
         (Provider::Gcp, "logging") => Some("Cloud Logging"),
         (Provider::Gcp, "kms") => Some("Cloud KMS"),
+        (Provider::Gcp, "apikeys") => Some("API Keys"),
+        (Provider::Gcp, "bigquery") => Some("BigQuery"),
+        (Provider::Gcp, "dns") => Some("Cloud DNS"),
+        (Provider::Gcp, "dataproc") => Some("Dataproc"),
+        (Provider::Gcp, "essentialcontacts") => Some("Essential Contacts"),
+        (Provider::Salesforce, "mfa") => Some("MFA"),
+        (Provider::Salesforce, "oauth") => Some("OAuth"),
+        (Provider::Salesforce, "sso") => Some("SSO"),
         _ => None,
     };
     let name = known.map(str::to_string).unwrap_or_else(|| {
@@ -524,7 +532,7 @@ pub fn csf_functions(c: &CheckInfo) -> BTreeSet<String> {
 }
 
 /// Width of a bar in the charts (see the SVG in `templates/report.html`).
-const CHART_WIDTH: f64 = 560.0;
+const CHART_WIDTH: f64 = 530.0;
 const ROW_HEIGHT: u32 = 30;
 
 fn chart(title: &str, areas: &[AreaPosture]) -> BarChart {
