@@ -13,6 +13,13 @@ pub fn run(cmd: ChecksCommand) -> u8 {
             provider,
             checks_dir,
             json,
+            compliance: Some(fw),
+        } => list_compliance(&fw, provider, &checks_dir, json),
+        ChecksCommand::List {
+            provider,
+            checks_dir,
+            json,
+            compliance: None,
         } => list(provider, &checks_dir, json),
         ChecksCommand::Show { id, checks_dir } => show(&id, &checks_dir),
         ChecksCommand::Lint { dir } => lint_cmd(dir),
@@ -178,4 +185,72 @@ fn docs(out: &std::path::Path) -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// `checks list --compliance FRAMEWORK`: every control with the checks that cover it.
+fn list_compliance(fw_id: &str, provider: Option<String>, dirs: &[PathBuf], json: bool) -> u8 {
+    let Some(fw) = super::output::framework(fw_id) else {
+        return exit::USAGE;
+    };
+    let Some(set) = load_or_report(dirs) else {
+        return exit::USAGE;
+    };
+    let checks: Vec<_> = set
+        .checks
+        .iter()
+        .filter(|c| provider.as_deref().is_none_or(|p| c.provider.as_str() == p))
+        .collect();
+    let mut ids: Vec<String> = fw.controls.keys().cloned().collect();
+    for c in &checks {
+        for id in c.compliance.get(&fw.id).into_iter().flatten() {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+    }
+    ids.sort_by_key(|id| crate::report::view::control_order(id));
+    let rows: Vec<(String, String, Vec<String>)> = ids
+        .into_iter()
+        .map(|id| {
+            let covering = checks
+                .iter()
+                .filter(|c| c.compliance.get(&fw.id).is_some_and(|v| v.contains(&id)))
+                .map(|c| c.id.clone())
+                .collect();
+            let title = fw.controls.get(&id).cloned().unwrap_or_default();
+            (id, title, covering)
+        })
+        .collect();
+    let covered = rows.iter().filter(|r| !r.2.is_empty()).count();
+    if json {
+        let doc = serde_json::json!({
+            "framework": fw.id,
+            "title": fw.title,
+            "controls": rows.iter().map(|(id, title, checks)| serde_json::json!({
+                "id": id, "title": title, "covered": !checks.is_empty(), "checks": checks,
+            })).collect::<Vec<_>>(),
+            "covered": covered,
+            "total": rows.len(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        println!(
+            "{} ({}): {covered} of {} controls covered",
+            fw.title,
+            fw.id,
+            rows.len()
+        );
+        for (id, title, checks) in &rows {
+            let state = if checks.is_empty() {
+                "not covered"
+            } else {
+                "covered"
+            };
+            println!("{id:<12} {state:<12} {title}");
+            for c in checks {
+                println!("{:<12} {:<12}   - {c}", "", "");
+            }
+        }
+    }
+    exit::OK
 }

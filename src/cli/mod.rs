@@ -4,6 +4,8 @@
 //! (see CONTRIBUTING.md): extend them, never break them.
 
 mod checks_cmd;
+mod output;
+mod report_cmd;
 mod scan_cmd;
 // CI gating: `--mutelist`, `--baseline`, `mamori diff`, `mamori mutelist`.
 mod diff_cmd;
@@ -48,6 +50,8 @@ pub enum Command {
     /// List, show, lint and test checks.
     #[command(subcommand)]
     Checks(ChecksCommand),
+    /// Render a saved findings JSON (`scan --format json`) in other formats, without rescanning.
+    Report(ReportArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -78,12 +82,25 @@ pub struct ScanArgs {
 /// Flags every kind of scan takes.
 #[derive(Debug, Args, Clone)]
 pub struct CommonScanArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table", global = true)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Output format; repeat (or separate with commas) for several, with `--output-dir`.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "table",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub format: Vec<Format>,
+    /// Write the report to FILE instead of standard output (one format).
     #[arg(long, short, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
+    /// Write each format to DIR/mamori-report.<ext> (e.g. mamori-report.html).
+    #[arg(long, value_name = "DIR", global = true, conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
+    /// Show every control of FRAMEWORK (e.g. cis-aws-5.0) with its status, in the table,
+    /// HTML and Markdown reports.
+    #[arg(long, value_name = "FRAMEWORK", global = true)]
+    pub compliance: Option<String>,
     /// Write the collected inventory to FILE (evaluate it later with `--inventory`).
     #[arg(long, value_name = "FILE", global = true)]
     pub save_inventory: Option<PathBuf>,
@@ -120,6 +137,32 @@ pub struct CommonScanArgs {
     /// only new findings.
     #[arg(long, value_name = "FILE", global = true)]
     pub baseline: Option<PathBuf>,
+}
+
+/// `mamori report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A findings JSON written by `mamori scan --format json`.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format; repeat (or separate with commas) for several, with `--output-dir`.
+    #[arg(long, value_enum, default_value = "html", value_delimiter = ',')]
+    pub format: Vec<Format>,
+    /// Write the report to FILE instead of standard output (one format).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write each format to DIR/mamori-report.<ext>.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
+    /// Show every control of FRAMEWORK with its status.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub compliance: Option<String>,
+    /// Show passing findings in the table too.
+    #[arg(long)]
+    pub show_passes: bool,
+    /// Print nothing on standard error but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `mamori scan <provider>`.
@@ -199,6 +242,9 @@ pub enum ChecksCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// List the controls of FRAMEWORK with the checks covering each.
+        #[arg(long, value_name = "FRAMEWORK")]
+        compliance: Option<String>,
     },
     /// Everything about one check.
     Show {
@@ -248,6 +294,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Scan(args) => scan_cmd::run(args),
         Command::Checks(cmd) => checks_cmd::run(cmd),
+        Command::Report(args) => report_cmd::run(args),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "mamori", &mut std::io::stdout());

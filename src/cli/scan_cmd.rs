@@ -1,17 +1,22 @@
 //! `mamori scan`: collect or load, evaluate, report, exit code.
 
-use std::io::{IsTerminal, Write};
-use std::path::Path;
-
+use super::output::Destination;
 use super::{PlainError, ProviderCommand, ScanArgs, exit, report_error};
 use crate::collect::{CollectError, Progress};
 use crate::inventory::Inventory;
 use crate::pipeline::{self, Selection};
-use crate::report::{self, Format, RenderOptions};
+use crate::report;
 
 /// Runs a scan; returns the exit code.
 pub fn run(args: ScanArgs) -> u8 {
     let common = &args.common;
+    let framework = match &common.compliance {
+        Some(id) => match super::output::framework(id) {
+            Some(f) => Some(f),
+            None => return exit::USAGE,
+        },
+        None => None,
+    };
     let set = match crate::checks::load(&common.checks_dir) {
         Ok(s) => s,
         Err(e) => {
@@ -79,36 +84,28 @@ pub fn run(args: ScanArgs) -> u8 {
 
     let mut report = pipeline::evaluate_inventory(&inventory, &checks);
     gating.apply(&mut report, &inventory, &checks, common.quiet);
-    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
-    let opts = RenderOptions {
-        color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    let dest = Destination {
+        formats: &common.format,
+        output: common.output.as_deref(),
+        output_dir: common.output_dir.as_deref(),
         show_passes: common.show_passes,
+        compliance: framework.as_ref(),
     };
-    let text = report::render(&report, common.format, opts);
-    if let Err(e) = write_output(common.output.as_deref(), &text) {
-        report_error(PlainError::new(e));
+    let Ok(written) = dest.write(&report) else {
         return exit::USAGE;
-    }
-    if !common.quiet && common.format != Format::Table && common.output.is_some() {
+    };
+    // As before `--output-dir` existed: a table written to `--output` needs no summary.
+    let table_only = common.format.iter().all(|f| *f == report::Format::Table);
+    if !common.quiet && !written.is_empty() && (common.output_dir.is_some() || !table_only) {
+        if common.output_dir.is_some() {
+            for p in &written {
+                eprintln!("wrote {}", p.display());
+            }
+        }
         eprintln!("{}", report::table::summary_line(&report));
     }
     super::gating::explain_exit(&report, common.fail_on, common.quiet);
     pipeline::exit_code(&report, common.fail_on)
-}
-
-fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
-        }
-    }
 }
 
 fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, CollectError> {

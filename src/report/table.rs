@@ -98,6 +98,9 @@ pub fn render(report: &ScanReport, opts: RenderOptions) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    if let Some(fw) = opts.compliance {
+        out.push_str(&compliance_table(report, fw, opts));
+    }
     let muted: Vec<&Finding> = report
         .findings
         .iter()
@@ -187,5 +190,68 @@ pub fn summary_line(report: &ScanReport) -> String {
         } else {
             scopes.join(", ")
         }
+    )
+}
+
+/// Every control of a framework with its status and the failing resources (`--compliance`).
+pub fn compliance_table(
+    report: &ScanReport,
+    fw: &crate::compliance::Framework,
+    opts: RenderOptions,
+) -> String {
+    use super::view::{ControlStatus, framework_view};
+    let view = framework_view(report, fw, true);
+    let mut t = new_table(opts, &["Control", "Title", "Status", "Findings"]);
+    for c in &view.controls {
+        let mut status = Cell::new(c.status_label.to_uppercase());
+        if opts.color {
+            status = match c.status {
+                ControlStatus::Pass => status.fg(Color::Green),
+                ControlStatus::Fail => status.fg(Color::Red).add_attribute(Attribute::Bold),
+                ControlStatus::NotEvaluated => status.fg(Color::Yellow),
+                ControlStatus::NotCovered => status.fg(Color::Grey),
+            };
+        }
+        let findings = if c.findings.is_empty() {
+            if c.checks.is_empty() {
+                String::new()
+            } else {
+                format!("{} passing ({})", c.tally.pass, c.checks.join(", "))
+            }
+        } else {
+            c.findings
+                .iter()
+                .map(|f| {
+                    let state = if f.status == "fail" {
+                        String::new()
+                    } else {
+                        format!(" [{}]", f.status_label)
+                    };
+                    format!(
+                        "{} {} {}{state}",
+                        f.severity.to_uppercase(),
+                        f.check_id,
+                        f.resource
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        t.add_row(vec![
+            Cell::new(&c.id),
+            Cell::new(&c.title),
+            status,
+            Cell::new(findings),
+        ]);
+    }
+    format!(
+        "\n{} ({}): {} of {} controls assessed: {} pass, {} fail, {} not evaluated\n{t}\n",
+        view.title,
+        view.id,
+        view.controls_assessed,
+        view.controls.len(),
+        view.controls_pass,
+        view.controls_fail,
+        view.controls_not_evaluated
     )
 }

@@ -1,0 +1,311 @@
+//! The report command line: repeatable `--format` with `--output-dir`, the `--output`
+//! contract, `mamori report` regenerating formats from saved JSON, `--compliance` views
+//! and `checks list --compliance`, run through the real binary on the demo inventory.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const DEMO: &str = "fixtures/demo/inventory.json";
+
+fn mamori() -> Command {
+    let mut cmd = Command::cargo_bin("mamori").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn several_formats_go_to_the_output_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let assert = mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--format",
+            "table",
+            "--format",
+            "html",
+        ])
+        .args([
+            "--format",
+            "json,sarif,markdown,csv,ocsf,junit",
+            "--output-dir",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(assert.get_output().stdout.is_empty(), "nothing on stdout");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for ext in [
+        "txt",
+        "html",
+        "json",
+        "sarif",
+        "md",
+        "csv",
+        "ocsf.json",
+        "junit.xml",
+    ] {
+        let file = out.join(format!("mamori-report.{ext}"));
+        assert!(file.is_file(), "{} missing", file.display());
+        assert!(stderr.contains(&file.display().to_string()));
+    }
+    assert!(read(&out.join("mamori-report.txt")).contains("failing"));
+    assert!(read(&out.join("mamori-report.html")).starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn several_formats_without_an_output_dir_is_a_usage_error() {
+    mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--format",
+            "table",
+            "--format",
+            "html",
+        ])
+        .assert()
+        .code(2);
+    mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--format",
+            "html,json",
+            "--output",
+            "x.html",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn output_and_output_dir_conflict() {
+    mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--output",
+            "a",
+            "--output-dir",
+            "b",
+        ])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn single_format_keeps_the_output_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("findings.json");
+    let assert = mamori()
+        .args(["scan", "--inventory", DEMO, "--format", "json", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    assert!(assert.get_output().stdout.is_empty());
+    let doc: serde_json::Value = serde_json::from_str(&read(&file)).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    // The default format is still the table, on standard output.
+    let out = mamori()
+        .args(["scan", "--inventory", DEMO])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("aws-iam-root-mfa-disabled"));
+    assert!(text.contains("posture"));
+}
+
+#[test]
+fn report_regenerates_every_format_from_saved_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let scan_dir = dir.path().join("scan");
+    mamori()
+        .args(["scan", "--inventory", DEMO, "-q", "--output-dir"])
+        .arg(&scan_dir)
+        .args(["--format", "json,html,markdown,csv,ocsf,junit,sarif,table"])
+        .assert()
+        .success();
+    let json = scan_dir.join("mamori-report.json");
+    let again = dir.path().join("again");
+    mamori()
+        .arg("report")
+        .arg(&json)
+        .args([
+            "-q",
+            "--format",
+            "json,html,markdown,csv,ocsf,junit,sarif,table",
+        ])
+        .arg("--output-dir")
+        .arg(&again)
+        .assert()
+        .success();
+    for ext in [
+        "json",
+        "html",
+        "md",
+        "csv",
+        "ocsf.json",
+        "junit.xml",
+        "sarif",
+        "txt",
+    ] {
+        let name = format!("mamori-report.{ext}");
+        assert_eq!(
+            read(&scan_dir.join(&name)),
+            read(&again.join(&name)),
+            "{name} differs when regenerated from JSON"
+        );
+    }
+    // One format to standard output; html is the default.
+    let out = mamori().arg("report").arg(&json).assert().success();
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn report_rejects_a_file_that_is_not_findings() {
+    mamori().args(["report", DEMO]).assert().code(2);
+    mamori()
+        .args(["report", "no/such/file.json"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn compliance_view_shows_each_control_with_its_status() {
+    let out = mamori()
+        .args(["scan", "--inventory", DEMO, "--compliance", "cis-aws-5.0"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("CIS Amazon Web Services Foundations Benchmark"));
+    // Root MFA (2.5) fails on the demo account; the security group control is failing
+    // too, and lists the region that could not be read.
+    let control_line = |id: &str| {
+        text.lines()
+            .find(|l| {
+                l.split('┆')
+                    .next()
+                    .is_some_and(|c| c.trim_matches(['│', ' ']) == id)
+            })
+            .unwrap_or_else(|| panic!("no row for control {id}:\n{text}"))
+            .to_string()
+    };
+    assert!(control_line("2.5").contains("FAIL"));
+    assert!(text.contains("[not evaluated]"));
+
+    let md = mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--compliance",
+            "nist-csf-2.0",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("| `PR.AA-03` | Users, services, and hardware are authenticated | FAIL |"));
+    assert!(md.contains("| `GV.OC-01` |"));
+    assert!(md.contains("NOT COVERED"));
+
+    let html = mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--compliance",
+            "iso27001-2022",
+            "--format",
+            "html",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("id=\"framework-iso27001-2022\""));
+    assert!(html.contains("<code>A.8.5</code></td><td>Secure authentication</td>"));
+}
+
+#[test]
+fn unknown_framework_is_a_usage_error() {
+    mamori()
+        .args(["scan", "--inventory", DEMO, "--compliance", "pci-dss-9"])
+        .assert()
+        .code(2);
+    mamori()
+        .args(["checks", "list", "--compliance", "pci-dss-9"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn checks_list_shows_framework_coverage() {
+    let out = mamori()
+        .args(["checks", "list", "--compliance", "iso27001-2022"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("controls covered"));
+    let a517 = text.lines().find(|l| l.starts_with("A.5.17 ")).unwrap();
+    assert!(a517.contains("covered") && a517.contains("Authentication information"));
+    assert!(text.contains("- aws-iam-root-mfa-disabled"));
+    let a71 = text.lines().find(|l| l.starts_with("A.7.1 ")).unwrap();
+    assert!(a71.contains("not covered"));
+
+    let out = mamori()
+        .args(["checks", "list", "--compliance", "nist-csf-2.0", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["total"], 106);
+    assert!(doc["covered"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn every_nist_and_iso_id_used_by_a_check_has_a_title() {
+    let set = mamori::checks::load(&[]).unwrap();
+    for fw_id in ["nist-csf-2.0", "iso27001-2022"] {
+        let fw = mamori::compliance::framework(fw_id).unwrap();
+        for c in &set.checks {
+            for id in c.compliance.get(fw_id).into_iter().flatten() {
+                assert!(
+                    fw.controls.contains_key(id),
+                    "{}: {fw_id} control `{id}` is not in compliance/{fw_id}.yaml",
+                    c.id
+                );
+            }
+        }
+    }
+}
