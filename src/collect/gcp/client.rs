@@ -49,6 +49,20 @@ pub enum Api {
     Logging,
     /// Cloud DNS v1.
     Dns,
+    /// Cloud Monitoring v3 (alert policies).
+    Monitoring,
+    /// Service Usage v1 (enabled services).
+    ServiceUsage,
+    /// Essential Contacts v1.
+    EssentialContacts,
+    /// Access Approval v1.
+    AccessApproval,
+    /// API Keys v2.
+    ApiKeys,
+    /// BigQuery v2.
+    BigQuery,
+    /// Dataproc v1.
+    Dataproc,
 }
 
 impl Api {
@@ -63,6 +77,13 @@ impl Api {
             Api::Kms => "https://cloudkms.googleapis.com",
             Api::Logging => "https://logging.googleapis.com",
             Api::Dns => "https://dns.googleapis.com",
+            Api::Monitoring => "https://monitoring.googleapis.com",
+            Api::ServiceUsage => "https://serviceusage.googleapis.com",
+            Api::EssentialContacts => "https://essentialcontacts.googleapis.com",
+            Api::AccessApproval => "https://accessapproval.googleapis.com",
+            Api::ApiKeys => "https://apikeys.googleapis.com",
+            Api::BigQuery => "https://bigquery.googleapis.com",
+            Api::Dataproc => "https://dataproc.googleapis.com",
         }
     }
 }

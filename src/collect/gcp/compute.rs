@@ -1,5 +1,8 @@
-//! Compute Engine v1: project metadata, firewall rules, instances (aggregated list),
-//! networks and subnetworks (aggregated list).
+//! Compute Engine v1: project metadata, firewall rules, instances, networks, subnetworks,
+//! backend services and HTTPS/SSL target proxies (with their SSL policies). Instances,
+//! subnetworks, backend services, HTTPS proxies and SSL policies come from aggregated lists.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
@@ -7,6 +10,7 @@ use super::client::{Api, ApiError};
 use super::{
     Collected, Ctx, b, int, labels, metadata_map, resource, s, s_or, short, strings, truthy,
 };
+use crate::inventory::Resource;
 
 /// The firewall rule kind.
 pub const KIND_FIREWALL: &str = "gcp.compute.firewall";
@@ -16,107 +20,171 @@ pub const KIND_INSTANCE: &str = "gcp.compute.instance";
 pub const KIND_NETWORK: &str = "gcp.compute.network";
 /// The subnetwork kind.
 pub const KIND_SUBNETWORK: &str = "gcp.compute.subnetwork";
+/// The backend service kind.
+pub const KIND_BACKEND_SERVICE: &str = "gcp.compute.backend_service";
+/// The target HTTPS/SSL proxy kind.
+pub const KIND_TARGET_PROXY: &str = "gcp.compute.target_proxy";
 
 const SERVICE: &str = "compute";
-const ALL_KINDS: [&str; 5] = [
-    super::resourcemanager::KIND,
+const ALL_KINDS: [&str; 6] = [
     KIND_FIREWALL,
     KIND_INSTANCE,
     KIND_NETWORK,
     KIND_SUBNETWORK,
+    KIND_BACKEND_SERVICE,
+    KIND_TARGET_PROXY,
 ];
 
 /// Project-wide metadata facts, merged into `gcp.project`.
 pub(crate) type ProjectFacts = Map<String, Value>;
 
 /// Collects the project's Compute Engine resources and its project-wide metadata facts
-/// (`None` when they could not be read; the error then names `gcp.project`).
+/// (`None` when they could not be read; their fields are then omitted from `gcp.project`).
 pub(crate) async fn collect(ctx: &Ctx) -> (Collected, Option<ProjectFacts>) {
     let mut out = Collected::default();
     let base = format!("/compute/v1/projects/{}", ctx.project);
-    let project = match ctx.client.get(Api::Compute, &base, &[]).await {
-        Ok(p) => p,
+    let facts = match ctx.client.get(Api::Compute, &base, &[]).await {
+        Ok(p) => Some(project_facts(&p)),
         Err(e) if e.is_service_disabled() => {
-            out.fail(ctx, SERVICE, "projects.get", &ALL_KINDS, &e, None);
+            out.fail(ctx, SERVICE, "compute.projects.get", &ALL_KINDS, &e, None);
             return (out, None);
         }
         Err(e) => {
-            out.fail(
-                ctx,
-                SERVICE,
-                "projects.get",
-                &[super::resourcemanager::KIND],
-                &e,
-                None,
-            );
-            Value::Null
+            out.fail_partial(ctx, SERVICE, "compute.projects.get", &e);
+            None
         }
     };
-    let project_meta = metadata_map(project.get("commonInstanceMetadata"));
-    let facts = (!project.is_null()).then(|| project_facts(&project, &project_meta));
 
-    let (fw_path, vm_path) = (
-        format!("{base}/global/firewalls"),
-        format!("{base}/aggregated/instances"),
+    let p = |tail: &str| format!("{base}/{tail}");
+    let (fw_path, vm_path, net_path, sub_path) = (
+        p("global/firewalls"),
+        p("aggregated/instances"),
+        p("global/networks"),
+        p("aggregated/subnetworks"),
     );
-    let (net_path, sub_path) = (
-        format!("{base}/global/networks"),
-        format!("{base}/aggregated/subnetworks"),
+    let (bs_path, https_path, ssl_path, pol_path) = (
+        p("aggregated/backendServices"),
+        p("aggregated/targetHttpsProxies"),
+        p("global/targetSslProxies"),
+        p("aggregated/sslPolicies"),
     );
+    let dns_policies_path = format!("/dns/v1/projects/{}/policies", ctx.project);
+    let c = &ctx.client;
     let (firewalls, instances, networks, subnetworks) = futures::join!(
-        ctx.client.list(Api::Compute, &fw_path, &[], "items"),
-        ctx.client.aggregated(&vm_path, "instances"),
-        ctx.client.list(Api::Compute, &net_path, &[], "items"),
-        ctx.client.aggregated(&sub_path, "subnetworks"),
+        c.list(Api::Compute, &fw_path, &[], "items"),
+        c.aggregated(&vm_path, "instances"),
+        c.list(Api::Compute, &net_path, &[], "items"),
+        c.aggregated(&sub_path, "subnetworks"),
     );
-    let default_sa = facts
-        .as_ref()
-        .and_then(|f| f.get("default_service_account"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut fail =
-        |op: &str, kind: &str, e: &ApiError| out.fail(ctx, SERVICE, op, &[kind], e, None);
-    let firewalls = firewalls
-        .map_err(|e| fail("firewalls.list", KIND_FIREWALL, &e))
-        .ok();
-    let instances = instances
-        .map_err(|e| fail("instances.aggregatedList", KIND_INSTANCE, &e))
-        .ok();
-    let networks = networks
-        .map_err(|e| fail("networks.list", KIND_NETWORK, &e))
-        .ok();
-    let subnetworks = subnetworks
-        .map_err(|e| fail("subnetworks.aggregatedList", KIND_SUBNETWORK, &e))
-        .ok();
+    let (backends, https_proxies, ssl_proxies, ssl_policies, dns_policies) = futures::join!(
+        c.aggregated(&bs_path, "backendServices"),
+        c.aggregated(&https_path, "targetHttpsProxies"),
+        c.list(Api::Compute, &ssl_path, &[], "items"),
+        c.aggregated(&pol_path, "sslPolicies"),
+        c.list(Api::Dns, &dns_policies_path, &[], "policies"),
+    );
+
+    let mut ok = Keep { out: &mut out, ctx };
+    let firewalls = ok.keep(firewalls, "compute.firewalls.list", KIND_FIREWALL);
+    let instances = ok.keep(instances, "compute.instances.aggregatedList", KIND_INSTANCE);
+    let networks = ok.keep(networks, "compute.networks.list", KIND_NETWORK);
+    let subnetworks = ok.keep(
+        subnetworks,
+        "compute.subnetworks.aggregatedList",
+        KIND_SUBNETWORK,
+    );
+    let backends = ok.keep(
+        backends,
+        "compute.backendServices.aggregatedList",
+        KIND_BACKEND_SERVICE,
+    );
+    let https_proxies = ok.keep(
+        https_proxies,
+        "compute.targetHttpsProxies.aggregatedList",
+        KIND_TARGET_PROXY,
+    );
+    let ssl_proxies = ok.keep(
+        ssl_proxies,
+        "compute.targetSslProxies.list",
+        KIND_TARGET_PROXY,
+    );
+    let ssl_policies = ok.keep(
+        ssl_policies,
+        "compute.sslPolicies.aggregatedList",
+        KIND_TARGET_PROXY,
+    );
+    // DNS server policies only feed `dns_logging_enabled` of networks: omit that field
+    // when they cannot be read.
+    let dns_policies = match dns_policies {
+        Ok(p) => Some(p),
+        Err(e) => {
+            out.fail(ctx, "dns", "dns.policies.list", &[], &e, None);
+            None
+        }
+    };
 
     for fw in firewalls.unwrap_or_default() {
         out.push(firewall(ctx, &fw));
     }
-    // Instance metadata falls back to project metadata; instance facts are effective values.
-    let project_meta_known = facts.is_some();
     for (zone, vm) in instances.unwrap_or_default() {
-        out.push(instance(
-            ctx,
-            &zone,
-            &vm,
-            &project_meta,
-            project_meta_known,
-            default_sa.as_deref(),
-        ));
+        out.push(instance(ctx, &zone, &vm));
     }
+    let logged_networks = dns_policies.map(|policies| dns_logged_networks(&policies));
     for net in networks.unwrap_or_default() {
-        out.push(network(ctx, &net));
+        out.push(network(ctx, &net, logged_networks.as_ref()));
     }
     for (region, sub) in subnetworks.unwrap_or_default() {
         out.push(subnetwork(ctx, &region, &sub));
     }
+    for (region, bs) in backends.unwrap_or_default() {
+        out.push(backend_service(ctx, &region, &bs));
+    }
+    if let Some(policies) = ssl_policies {
+        let by_link: BTreeMap<String, Value> = policies
+            .into_iter()
+            .filter_map(|(_, pol)| Some((s(&pol, "selfLink")?.to_string(), pol)))
+            .collect();
+        let https = https_proxies.unwrap_or_default().into_iter();
+        let ssl = ssl_proxies
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| ("global".to_string(), p));
+        let all = https
+            .map(|(r, p)| (r, p, "https"))
+            .chain(ssl.map(|(r, p)| (r, p, "ssl")));
+        for (region, proxy, proxy_type) in all {
+            out.push(target_proxy(ctx, &region, &proxy, &by_link, proxy_type));
+        }
+    }
     (out, facts)
 }
 
-fn project_facts(
-    project: &Value,
-    meta: &std::collections::BTreeMap<String, String>,
-) -> ProjectFacts {
+/// Records a failed list as a collection error for its kind.
+struct Keep<'a> {
+    out: &'a mut Collected,
+    ctx: &'a Ctx,
+}
+
+impl Keep<'_> {
+    fn keep<T>(&mut self, r: Result<T, ApiError>, op: &str, kind: &str) -> Option<T> {
+        r.map_err(|e| self.out.fail(self.ctx, SERVICE, op, &[kind], &e, None))
+            .ok()
+    }
+}
+
+/// `https://www.googleapis.com/compute/v1/projects/...` -> `//compute.googleapis.com/projects/...`.
+fn compute_id(v: &Value, fallback: impl FnOnce() -> String) -> String {
+    s(v, "selfLink")
+        .and_then(|l| {
+            l.split_once("/compute/v1/")
+                .or_else(|| l.split_once("/compute/beta/"))
+        })
+        .map(|(_, rest)| format!("//compute.googleapis.com/{rest}"))
+        .unwrap_or_else(fallback)
+}
+
+fn project_facts(project: &Value) -> ProjectFacts {
+    let meta = metadata_map(project.get("commonInstanceMetadata"));
     let flag = |k: &str| meta.get(k).is_some_and(|v| truthy(v));
     let ssh_keys = ["ssh-keys", "sshKeys"]
         .iter()
@@ -133,7 +201,7 @@ fn project_facts(
         json!(flag("serial-port-enable")),
     );
     if let Some(sa) = s(project, "defaultServiceAccount") {
-        facts.insert("default_service_account".into(), json!(sa));
+        facts.insert("compute_default_service_account".into(), json!(sa));
     }
     facts
 }
@@ -145,7 +213,7 @@ fn rules(v: &Value, key: &str) -> Value {
         .map(|a| {
             a.iter()
                 .map(|r| {
-                    let mut o = json!({"protocol": s_or(r, "IPProtocol")});
+                    let mut o = json!({"protocol": s_or(r, "IPProtocol").to_ascii_lowercase()});
                     if r.get("ports").is_some() {
                         o["ports"] = json!(strings(r, "ports"));
                     }
@@ -157,7 +225,7 @@ fn rules(v: &Value, key: &str) -> Value {
     Value::Array(list)
 }
 
-fn firewall(ctx: &Ctx, fw: &Value) -> crate::inventory::Resource {
+fn firewall(ctx: &Ctx, fw: &Value) -> Resource {
     let name = s_or(fw, "name").to_string();
     let data = json!({
         "network": short(s_or(fw, "network")),
@@ -167,38 +235,28 @@ fn firewall(ctx: &Ctx, fw: &Value) -> crate::inventory::Resource {
         "source_ranges": strings(fw, "sourceRanges"),
         "destination_ranges": strings(fw, "destinationRanges"),
         "source_tags": strings(fw, "sourceTags"),
-        "target_tags": strings(fw, "targetTags"),
         "source_service_accounts": strings(fw, "sourceServiceAccounts"),
+        "target_tags": strings(fw, "targetTags"),
         "target_service_accounts": strings(fw, "targetServiceAccounts"),
         "allowed": rules(fw, "allowed"),
         "denied": rules(fw, "denied"),
         "log_config_enabled": fw.get("logConfig").is_some_and(|l| b(l, "enable")),
     });
-    let id = s(fw, "selfLink").map(str::to_string).unwrap_or_else(|| {
+    let id = compute_id(fw, || {
         format!(
-            "https://www.googleapis.com/compute/v1/projects/{}/global/firewalls/{name}",
+            "//compute.googleapis.com/projects/{}/global/firewalls/{name}",
             ctx.project
         )
     });
-    resource(ctx, KIND_FIREWALL, id, &data).named(name)
+    resource(ctx, KIND_FIREWALL, id, &data)
+        .named(name)
+        .in_region("global")
 }
 
-fn instance(
-    ctx: &Ctx,
-    zone: &str,
-    vm: &Value,
-    project_meta: &std::collections::BTreeMap<String, String>,
-    project_meta_known: bool,
-    default_sa: Option<&str>,
-) -> crate::inventory::Resource {
+fn instance(ctx: &Ctx, zone: &str, vm: &Value) -> Resource {
     let name = s_or(vm, "name").to_string();
     let meta = metadata_map(vm.get("metadata"));
     let own = |k: &str| meta.get(k).map(|v| truthy(v));
-    let effective = |k: &str| {
-        own(k)
-            .or_else(|| project_meta.get(k).map(|v| truthy(v)))
-            .unwrap_or(false)
-    };
     let service_accounts: Vec<Value> = vm
         .get("serviceAccounts")
         .and_then(Value::as_array)
@@ -209,30 +267,31 @@ fn instance(
         })
         .unwrap_or_default();
     let uses_default = service_accounts.iter().any(|sa| {
-        let email = sa["email"].as_str().unwrap_or_default();
-        email.ends_with("-compute@developer.gserviceaccount.com")
-            || email == "default"
-            || default_sa.is_some_and(|d| d == email)
+        sa["email"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("-compute@developer.gserviceaccount.com"))
     });
     let mut public_ips = Vec::new();
-    if let Some(nics) = vm.get("networkInterfaces").and_then(Value::as_array) {
-        for nic in nics {
-            for (list, field) in [
-                ("accessConfigs", "natIP"),
-                ("ipv6AccessConfigs", "externalIpv6"),
-            ] {
-                for ac in nic
-                    .get(list)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Some(ip) = s(ac, field) {
-                        public_ips.push(json!(ip));
-                    } else if list == "accessConfigs" {
-                        // An access config without an address yet still means an ephemeral public IP.
-                        public_ips.push(json!("ephemeral"));
-                    }
+    let mut external_access = false;
+    for nic in vm
+        .get("networkInterfaces")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        for (list, field) in [
+            ("accessConfigs", "natIP"),
+            ("ipv6AccessConfigs", "externalIpv6"),
+        ] {
+            for ac in nic
+                .get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                external_access = true;
+                if let Some(ip) = s(ac, field) {
+                    public_ips.push(json!(ip));
                 }
             }
         }
@@ -241,16 +300,24 @@ fn instance(
         .get("shieldedInstanceConfig")
         .cloned()
         .unwrap_or(Value::Null);
+    let confidential = vm.get("confidentialInstanceConfig").is_some_and(|c| {
+        b(c, "enableConfidentialCompute")
+            || s(c, "confidentialInstanceType")
+                .is_some_and(|t| !t.is_empty() && !t.ends_with("UNSPECIFIED"))
+    });
     let disks: Vec<Value> = vm
         .get("disks")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .map(|d| {
-                    let key = d.get("diskEncryptionKey");
-                    let encryption = match key {
+                    let encryption = match d.get("diskEncryptionKey") {
                         Some(k) if k.get("kmsKeyName").is_some() => "cmek",
-                        Some(k) if k.get("sha256").is_some() || k.get("rawKey").is_some() => "csek",
+                        Some(k)
+                            if k.get("sha256").is_some() || k.get("rsaEncryptedKey").is_some() =>
+                        {
+                            "csek"
+                        }
                         _ => "google",
                     };
                     json!({
@@ -269,65 +336,89 @@ fn instance(
         "service_accounts": service_accounts,
         "uses_default_service_account": uses_default,
         "public_ips": public_ips,
+        "external_access": external_access,
         "can_ip_forward": b(vm, "canIpForward"),
+        "serial_port_enabled": own("serial-port-enable").unwrap_or(false),
         "block_project_ssh_keys": own("block-project-ssh-keys").unwrap_or(false),
         "shielded_vm": {
             "secure_boot": b(&shielded, "enableSecureBoot"),
             "vtpm": b(&shielded, "enableVtpm"),
             "integrity_monitoring": b(&shielded, "enableIntegrityMonitoring"),
         },
-        "confidential_compute": vm.get("confidentialInstanceConfig").is_some_and(|c| b(c, "enableConfidentialCompute")),
+        "confidential_compute": confidential,
         "disks": disks,
-        "deletion_protection": b(vm, "deletionProtection"),
     });
+    // Absent when the instance does not set it: the project's value applies.
     if let Some(v) = own("enable-oslogin") {
-        data["os_login"] = json!(v);
+        data["os_login_enabled"] = json!(v);
     }
-    // Effective values need the project metadata; without it they are left out.
-    if project_meta_known || own("serial-port-enable").is_some() {
-        data["serial_port_enabled"] = json!(effective("serial-port-enable"));
-    }
-    if project_meta_known || own("enable-oslogin").is_some() {
-        data["os_login_enabled"] = json!(effective("enable-oslogin"));
-    }
-    let id = s(vm, "selfLink").map(str::to_string).unwrap_or_else(|| {
+    let id = compute_id(vm, || {
         format!(
-            "https://www.googleapis.com/compute/v1/projects/{}/zones/{zone}/instances/{name}",
+            "//compute.googleapis.com/projects/{}/zones/{zone}/instances/{name}",
             ctx.project
         )
     });
-    let region = zone
-        .rsplit_once('-')
-        .map(|(r, _)| r)
-        .unwrap_or(zone)
-        .to_string();
     resource(ctx, KIND_INSTANCE, id, &data)
         .named(name)
-        .in_region(region)
+        .in_region(zone.to_string())
         .with_tags(labels(vm))
 }
 
-fn network(ctx: &Ctx, net: &Value) -> crate::inventory::Resource {
+/// Network self links (and `projects/P/global/networks/N` forms) covered by a DNS server
+/// policy with logging enabled.
+fn dns_logged_networks(policies: &[Value]) -> Vec<String> {
+    policies
+        .iter()
+        .filter(|p| b(p, "enableLogging"))
+        .flat_map(|p| {
+            p.get("networks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|n| s(n, "networkUrl").map(network_path))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The `projects/P/global/networks/N` tail of a network URL.
+fn network_path(url: &str) -> String {
+    match url.find("projects/") {
+        Some(i) => url[i..].to_string(),
+        None => url.to_string(),
+    }
+}
+
+fn network(ctx: &Ctx, net: &Value, dns_logged: Option<&Vec<String>>) -> Resource {
     let name = s_or(net, "name").to_string();
     let legacy = net.get("IPv4Range").is_some();
     let auto = b(net, "autoCreateSubnetworks");
-    let data = json!({
+    let mut data = json!({
         "mode": if legacy { "legacy" } else if auto { "auto" } else { "custom" },
-        "legacy": legacy,
         "auto_create_subnetworks": auto,
         "routing_mode": net.get("routingConfig").map(|r| s_or(r, "routingMode")).unwrap_or(""),
-        "subnetwork_count": net.get("subnetworks").and_then(Value::as_array).map_or(0, Vec::len),
     });
-    let id = s(net, "selfLink").map(str::to_string).unwrap_or_else(|| {
+    if let Some(logged) = dns_logged {
+        let me = network_path(s(net, "selfLink").unwrap_or_default());
+        let me = if me.is_empty() {
+            format!("projects/{}/global/networks/{name}", ctx.project)
+        } else {
+            me
+        };
+        data["dns_logging_enabled"] = json!(logged.contains(&me));
+    }
+    let id = compute_id(net, || {
         format!(
-            "https://www.googleapis.com/compute/v1/projects/{}/global/networks/{name}",
+            "//compute.googleapis.com/projects/{}/global/networks/{name}",
             ctx.project
         )
     });
-    resource(ctx, KIND_NETWORK, id, &data).named(name)
+    resource(ctx, KIND_NETWORK, id, &data)
+        .named(name)
+        .in_region("global")
 }
 
-fn subnetwork(ctx: &Ctx, region: &str, sub: &Value) -> crate::inventory::Resource {
+fn subnetwork(ctx: &Ctx, region: &str, sub: &Value) -> Resource {
     let name = s_or(sub, "name").to_string();
     let log = sub.get("logConfig").cloned().unwrap_or(Value::Null);
     let flow_logs = b(&log, "enable") || b(sub, "enableFlowLogs");
@@ -335,7 +426,7 @@ fn subnetwork(ctx: &Ctx, region: &str, sub: &Value) -> crate::inventory::Resourc
         "network": short(s_or(sub, "network")),
         "ip_cidr_range": s_or(sub, "ipCidrRange"),
         "purpose": s(sub, "purpose").unwrap_or("PRIVATE"),
-        "private_google_access": b(sub, "privateIpGoogleAccess"),
+        "private_ip_google_access": b(sub, "privateIpGoogleAccess"),
         "flow_logs_enabled": flow_logs,
     });
     if flow_logs {
@@ -346,13 +437,67 @@ fn subnetwork(ctx: &Ctx, region: &str, sub: &Value) -> crate::inventory::Resourc
             "filter_expr": s_or(&log, "filterExpr"),
         });
     }
-    let id = s(sub, "selfLink").map(str::to_string).unwrap_or_else(|| {
+    let id = compute_id(sub, || {
         format!(
-            "https://www.googleapis.com/compute/v1/projects/{}/regions/{region}/subnetworks/{name}",
+            "//compute.googleapis.com/projects/{}/regions/{region}/subnetworks/{name}",
             ctx.project
         )
     });
     resource(ctx, KIND_SUBNETWORK, id, &data)
+        .named(name)
+        .in_region(region.to_string())
+}
+
+fn backend_service(ctx: &Ctx, region: &str, bs: &Value) -> Resource {
+    let name = s_or(bs, "name").to_string();
+    let data = json!({
+        "protocol": s(bs, "protocol").unwrap_or("HTTP"),
+        "load_balancing_scheme": s(bs, "loadBalancingScheme").unwrap_or("EXTERNAL"),
+        "log_config_enabled": bs.get("logConfig").is_some_and(|l| b(l, "enable")),
+        "iap_enabled": bs.get("iap").is_some_and(|i| b(i, "enabled")),
+    });
+    let id = compute_id(bs, || {
+        format!(
+            "//compute.googleapis.com/projects/{}/global/backendServices/{name}",
+            ctx.project
+        )
+    });
+    resource(ctx, KIND_BACKEND_SERVICE, id, &data)
+        .named(name)
+        .in_region(region.to_string())
+}
+
+fn target_proxy(
+    ctx: &Ctx,
+    region: &str,
+    proxy: &Value,
+    policies: &BTreeMap<String, Value>,
+    proxy_type: &str,
+) -> Resource {
+    let name = s_or(proxy, "name").to_string();
+    let policy_link = s_or(proxy, "sslPolicy");
+    let mut data = json!({
+        "type": proxy_type,
+        "ssl_policy": short(policy_link),
+    });
+    if !policy_link.is_empty() {
+        let pol = policies.get(policy_link).cloned().unwrap_or(Value::Null);
+        data["ssl_policy_profile"] = json!(s(&pol, "profile").unwrap_or("COMPATIBLE"));
+        data["ssl_policy_min_tls_version"] = json!(s(&pol, "minTlsVersion").unwrap_or("TLS_1_0"));
+        data["ssl_policy_enabled_features"] = json!(strings(&pol, "enabledFeatures"));
+    }
+    let collection = if proxy_type == "ssl" {
+        "targetSslProxies"
+    } else {
+        "targetHttpsProxies"
+    };
+    let id = compute_id(proxy, || {
+        format!(
+            "//compute.googleapis.com/projects/{}/global/{collection}/{name}",
+            ctx.project
+        )
+    });
+    resource(ctx, KIND_TARGET_PROXY, id, &data)
         .named(name)
         .in_region(region.to_string())
 }

@@ -46,7 +46,7 @@ pub(crate) async fn collect(ctx: &Ctx) -> Collected {
                     "dns_name": s_or(&z, "dnsName"),
                     "visibility": s(&z, "visibility").unwrap_or("public"),
                     "dnssec_state": s(&dnssec, "state").unwrap_or("off"),
-                    "key_specs": key_specs,
+                    "dnssec_key_specs": key_specs,
                 });
                 let id = format!(
                     "//dns.googleapis.com/projects/{}/managedZones/{name}",
@@ -55,6 +55,7 @@ pub(crate) async fn collect(ctx: &Ctx) -> Collected {
                 out.push(
                     resource(ctx, KIND_ZONE, id, &data)
                         .named(name)
+                        .in_region("global")
                         .with_tags(labels(&z)),
                 );
             }

@@ -10,12 +10,16 @@
 //! disabled API (403 with `ErrorInfo` reason `SERVICE_DISABLED`) is recorded once for all
 //! of its kinds, never as "no resources".
 
+pub mod apikeys;
+pub mod bigquery;
 pub mod client;
 pub mod compute;
+pub mod dataproc;
 pub mod dns;
 pub mod iam;
 pub mod kms;
 pub mod logging;
+pub mod project_settings;
 pub mod resourcemanager;
 pub mod sql;
 pub mod storage;
@@ -232,13 +236,17 @@ async fn collect_project(
             None
         }
     };
-    let policy = match resourcemanager::get_iam_policy(&ctx).await {
+    let (policy, sinks) = futures::join!(
+        resourcemanager::get_iam_policy(&ctx),
+        logging::list_sinks(&ctx)
+    );
+    let policy = match policy {
         Ok(p) => Some(p),
         Err(e) => {
             out.fail(
                 &ctx,
                 "resourcemanager",
-                "projects.getIamPolicy",
+                "cloudresourcemanager.projects.getIamPolicy",
                 &[resourcemanager::KIND, iam::KIND_SERVICE_ACCOUNT],
                 &e,
                 None,
@@ -247,14 +255,22 @@ async fn collect_project(
         }
     };
 
-    let (iam_out, storage_out, (compute_out, metadata), sql_out, kms_out, logging_out, dns_out) = futures::join!(
+    let (iam_out, storage_out, (compute_out, compute_facts), sql_out, kms_out) = futures::join!(
         iam::collect(&ctx, policy.as_ref()),
-        storage::collect(&ctx),
+        storage::collect(&ctx, sinks.as_deref().ok()),
         compute::collect(&ctx),
         sql::collect(&ctx),
         kms::collect(&ctx),
-        logging::collect(&ctx),
+    );
+    let ((logging_out, logging_facts), dns_out, (settings_out, settings_facts)) = futures::join!(
+        logging::collect(&ctx, &sinks),
         dns::collect(&ctx),
+        project_settings::collect(&ctx),
+    );
+    let ((keys_out, keys_facts), bigquery_out, dataproc_out) = futures::join!(
+        apikeys::collect(&ctx),
+        bigquery::collect(&ctx),
+        dataproc::collect(&ctx),
     );
     for part in [
         iam_out,
@@ -264,16 +280,19 @@ async fn collect_project(
         kms_out,
         logging_out,
         dns_out,
+        settings_out,
+        keys_out,
+        bigquery_out,
+        dataproc_out,
     ] {
         out.extend(part);
     }
-    let (scope, project_resource) = resourcemanager::project_resource(
-        &ctx,
-        info,
-        listed_name,
-        policy.as_ref(),
-        metadata.as_ref(),
-    );
+    let mut facts = compute_facts.unwrap_or_default();
+    facts.extend(logging_facts);
+    facts.extend(settings_facts);
+    facts.extend(keys_facts);
+    let (scope, project_resource) =
+        resourcemanager::project_resource(&ctx, info, listed_name, policy.as_ref(), &facts);
     out.resources.push(project_resource);
 
     let mut inv = Inventory::new();
@@ -323,6 +342,19 @@ impl Collected {
             kinds: kinds.iter().map(|k| k.to_string()).collect(),
             resource_id,
         });
+    }
+
+    /// Records a failed call that only leaves some fields of the project resource out: no
+    /// kind is marked incomplete; the checks reading the missing fields report `error`.
+    pub fn fail_partial(&mut self, ctx: &Ctx, service: &str, operation: &str, e: &ApiError) {
+        self.fail(
+            ctx,
+            service,
+            operation,
+            &[],
+            e,
+            Some(resourcemanager::project_id(&ctx.project)),
+        );
     }
 
     /// Adds a resource.

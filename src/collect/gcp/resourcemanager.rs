@@ -12,6 +12,11 @@ use crate::inventory::{Provider, Resource, Scope};
 /// The project kind.
 pub const KIND: &str = "gcp.project";
 
+/// The resource id of a project.
+pub(crate) fn project_id(project: &str) -> String {
+    format!("//cloudresourcemanager.googleapis.com/projects/{project}")
+}
+
 /// `projects.get`.
 pub(crate) async fn get_project(ctx: &Ctx) -> Result<Value, ApiError> {
     ctx.client
@@ -86,7 +91,7 @@ pub(crate) fn project_resource(
     info: Option<Value>,
     listed_name: Option<String>,
     policy: Option<&Value>,
-    compute_facts: Option<&Map<String, Value>>,
+    facts: &Map<String, Value>,
 ) -> (Scope, Resource) {
     let mut data = Map::new();
     let mut attributes = BTreeMap::new();
@@ -112,9 +117,7 @@ pub(crate) fn project_resource(
         data.insert("iam_bindings".into(), iam_bindings(policy));
         data.insert("audit_configs".into(), audit_configs(policy));
     }
-    if let Some(facts) = compute_facts {
-        data.extend(facts.clone());
-    }
+    data.extend(facts.clone());
     let scope = Scope {
         provider: Provider::Gcp,
         id: ctx.project.clone(),

@@ -88,22 +88,15 @@ fn normalize(i: &Value) -> Value {
         })
         .unwrap_or_default();
     let require_ssl = b(&ip, "requireSsl");
-    // sslMode supersedes requireSsl; older instances only carry requireSsl.
-    let ssl_mode = s(&ip, "sslMode").map(str::to_string).unwrap_or_else(|| {
-        if require_ssl {
-            "TRUSTED_CLIENT_CERTIFICATE_REQUIRED".to_string()
-        } else {
-            "ALLOW_UNENCRYPTED_AND_ENCRYPTED".to_string()
-        }
-    });
-    json!({
+    // sslMode supersedes requireSsl; older instances only carry requireSsl (checks decide).
+    let ssl_mode = s_or(&ip, "sslMode");
+    let mut data = json!({
         "database_version": version,
         "engine": engine.to_ascii_lowercase(),
         "state": s_or(i, "state"),
         "instance_type": s_or(i, "instanceType"),
         "ipv4_enabled": b(&ip, "ipv4Enabled"),
-        "public_ip": b(&ip, "ipv4Enabled") || !public_addresses.is_empty(),
-        "public_addresses": public_addresses,
+        "public_ip_addresses": public_addresses,
         "private_network": s_or(&ip, "privateNetwork"),
         "authorized_networks": authorized,
         "require_ssl": require_ssl,
@@ -112,5 +105,13 @@ fn normalize(i: &Value) -> Value {
         "point_in_time_recovery_enabled": b(&backup, "pointInTimeRecoveryEnabled") || b(&backup, "binaryLogEnabled"),
         "availability_type": s_or(&settings, "availabilityType"),
         "database_flags": flags,
-    })
+        "deletion_protection": b(&settings, "deletionProtectionEnabled"),
+    });
+    if let Some(k) = i
+        .get("diskEncryptionConfiguration")
+        .and_then(|d| s(d, "kmsKeyName"))
+    {
+        data["kms_key_name"] = json!(k);
+    }
+    data
 }

@@ -14,7 +14,8 @@ pub const KIND_BUCKET: &str = "gcp.storage.bucket";
 const SERVICE: &str = "storage";
 
 /// Collects the project's buckets with their IAM policies.
-pub(crate) async fn collect(ctx: &Ctx) -> Collected {
+/// `sinks` (the project's log sinks, when read) mark buckets that receive exported logs.
+pub(crate) async fn collect(ctx: &Ctx, sinks: Option<&[Value]>) -> Collected {
     let mut out = Collected::default();
     let buckets = match ctx
         .client
@@ -52,6 +53,14 @@ pub(crate) async fn collect(ctx: &Ctx) -> Collected {
         let name = s_or(&bucket, "name").to_string();
         let id = format!("//storage.googleapis.com/projects/_/buckets/{name}");
         let mut data = normalize(&bucket);
+        if let Some(sinks) = sinks {
+            let dest = format!("storage.googleapis.com/{name}");
+            data["log_sink_destination"] = json!(
+                sinks
+                    .iter()
+                    .any(|k| s(k, "destination") == Some(dest.as_str()))
+            );
+        }
         match policy {
             Ok(p) => data["iam_bindings"] = iam_bindings(&p),
             Err(e) => out.fail(
@@ -90,7 +99,10 @@ fn normalize(bucket: &Value) -> Value {
         "location_type": s_or(bucket, "locationType"),
         "storage_class": s_or(bucket, "storageClass"),
         "uniform_bucket_level_access": ubla,
-        "public_access_prevention": s(&iam_cfg, "publicAccessPrevention").unwrap_or("inherited"),
+        "public_access_prevention": match s(&iam_cfg, "publicAccessPrevention") {
+            Some("enforced") => "enforced",
+            _ => "inherited",
+        },
         "versioning_enabled": bucket.get("versioning").is_some_and(|v| b(v, "enabled")),
         "logging_enabled": bucket.get("logging").and_then(|l| s(l, "logBucket")).is_some_and(|l| !l.is_empty()),
     });
@@ -102,7 +114,27 @@ fn normalize(bucket: &Value) -> Value {
             "retention_period_seconds": int(r, "retentionPeriod").unwrap_or(0),
             "is_locked": b(r, "isLocked"),
         });
+        if let Some(t) = s(r, "effectiveTime") {
+            data["retention_policy"]["effective_time"] = json!(t);
+        }
     }
+    let entities = |key: &str| -> Vec<Value> {
+        bucket
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| s(a, "entity").map(|e| json!(e)))
+            .collect()
+    };
+    data["acl_entities"] = json!(entities("acl"));
+    data["default_object_acl_entities"] = json!(entities("defaultObjectAcl"));
+    data["soft_delete_retention_seconds"] = json!(
+        bucket
+            .get("softDeletePolicy")
+            .and_then(|p| int(p, "retentionDurationSeconds"))
+            .unwrap_or(0)
+    );
     if let Some(k) = bucket
         .get("encryption")
         .and_then(|e| s(e, "defaultKmsKeyName"))
