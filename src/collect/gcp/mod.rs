@@ -95,11 +95,11 @@ pub async fn collect(args: &GcpArgs, progress: &Progress) -> Result<Inventory, C
         ),
     ] {
         let Some(parent) = parent else { continue };
-        let task =
-            client.with_progress(progress.task(format!("gcp: listing projects in {parent}")));
-        let found = resourcemanager::enumerate_projects(&task, &parent)
-            .await
-            .map_err(|e| enumeration_error(flag, &parent, &e, endpoint.as_deref()))?;
+        let spinner = progress.task(format!("gcp: listing projects in {parent}"));
+        let task = client.with_progress(spinner.clone());
+        let found = resourcemanager::enumerate_projects(&task, &parent).await;
+        spinner.finish_and_clear();
+        let found = found.map_err(|e| enumeration_error(flag, &parent, &e, endpoint.as_deref()))?;
         if found.is_empty() {
             return Err(CollectError::fatal(
                 format!("no active project found below {parent}"),
