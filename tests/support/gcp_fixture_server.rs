@@ -3,7 +3,8 @@
 //!
 //! A request maps to a file by its path and query:
 //! `{root}{path}/{method}{.name=value...}.json`, query parameters sorted by name, `/` in
-//! values written `%2F`, and [`IGNORED_PARAMS`] left out. For example
+//! values written `%2F`, `:` (in the path too) written `%3A` so the tree checks out on
+//! Windows, and [`IGNORED_PARAMS`] left out. For example
 //! `GET /storage/v1/b?project=p&projection=full&pageToken=t` reads
 //! `fixtures/gcp/storage/v1/b/get.pageToken=t.project=p.json`.
 //! A file `_all.json` in a directory answers every request below it (a disabled API).
@@ -184,7 +185,7 @@ pub fn fixture_file(root: &Path, method: &str, path: &str, query: &str) -> PathB
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let (k, v) = (percent_decode(k), percent_decode(v));
         if !IGNORED_PARAMS.contains(&k.as_str()) {
-            params.insert(k, v.replace('/', "%2F"));
+            params.insert(k, v.replace('/', "%2F").replace(':', "%3A"));
         }
     }
     let mut name = method.to_ascii_lowercase();
@@ -192,12 +193,14 @@ pub fn fixture_file(root: &Path, method: &str, path: &str, query: &str) -> PathB
         name.push_str(&format!(".{k}={v}"));
     }
     name.push_str(".json");
-    root.join(path.trim_start_matches('/')).join(name)
+    // `:` (custom methods such as `:getIamPolicy`) is not allowed in Windows file names.
+    root.join(path.trim_start_matches('/').replace(':', "%3A"))
+        .join(name)
 }
 
 /// The nearest `_all.json` above the request path, if any.
 fn directory_error(root: &Path, path: &str) -> Option<String> {
-    let mut dir = root.join(path.trim_start_matches('/'));
+    let mut dir = root.join(path.trim_start_matches('/').replace(':', "%3A"));
     loop {
         if let Ok(t) = std::fs::read_to_string(dir.join("_all.json")) {
             return Some(t);
