@@ -504,6 +504,22 @@ fn disabled_api_is_reported_as_not_assessed_and_the_rest_is_intact() {
             "compute checks must report error: {compute_checks:#?}"
         );
     }
+    // A plain 403 (no SERVICE_DISABLED) on Cloud SQL is recorded as such.
+    let sql = errors
+        .iter()
+        .find(|e| e["service"] == "sql")
+        .unwrap_or_else(|| panic!("no error for Cloud SQL: {errors:#?}"));
+    assert_eq!(sql["code"], "PERMISSION_DENIED");
+    assert_eq!(sql["kinds"], serde_json::json!(["gcp.sql.instance"]));
+    let sql_checks: Vec<&Value> = findings
+        .iter()
+        .filter(|f| str_of(f, "check_id").starts_with("gcp-sql-"))
+        .collect();
+    assert!(
+        sql_checks.iter().all(|f| f["status"] == "error"),
+        "Cloud SQL checks must report error: {sql_checks:#?}"
+    );
+
     // The bucket in the same project is still assessed.
     let bucket: Vec<&Value> = findings
         .iter()
