@@ -592,6 +592,60 @@ fn throttling_and_server_errors_are_retried() {
 }
 
 #[test]
+fn credentials_are_sent_to_the_endpoint_override_when_available() {
+    // A throwaway service-account key: such credentials sign their own JWT access
+    // tokens, so no token endpoint is involved.
+    let home = tempfile::tempdir().expect("tempdir");
+    let pem = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+        ])
+        .output()
+        .expect("openssl is needed to generate a test key");
+    assert!(pem.status.success(), "openssl genpkey failed");
+    let key = serde_json::json!({
+        "type": "service_account",
+        "project_id": "mamori-fixture",
+        "private_key_id": "0123456789abcdef",
+        "private_key": String::from_utf8_lossy(&pem.stdout),
+        "client_email": "scanner@mamori-fixture.iam.gserviceaccount.com",
+        "client_id": "100000000000000000009",
+        "token_uri": "https://oauth2.googleapis.com/token",
+    });
+    let key_path = home.path().join("key.json");
+    std::fs::write(&key_path, key.to_string()).expect("write key");
+
+    let server = FixtureServer::start(fixtures());
+    let out = mamori(home.path())
+        .env("GOOGLE_APPLICATION_CREDENTIALS", &key_path)
+        .env("GOOGLE_CLOUD_QUOTA_PROJECT", "mamori-billing")
+        .env("MAMORI_GCP_ENDPOINT", &server.url)
+        .args(["scan", "gcp", "--project", "mamori-fixture", "--quiet"])
+        .output()
+        .expect("run mamori");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = server.auth_headers();
+    assert!(!seen.is_empty());
+    for (target, authorization, user_project) in &seen {
+        assert!(
+            authorization
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Bearer ")),
+            "{target} sent without a bearer token"
+        );
+        assert_eq!(user_project.as_deref(), Some("mamori-billing"), "{target}");
+    }
+}
+
+#[test]
 fn missing_credentials_exit_3_with_how_to_authenticate() {
     let home = tempfile::tempdir().expect("tempdir");
     let out = mamori(home.path())
@@ -625,6 +679,15 @@ fn unreachable_endpoint_exits_3() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
     assert!(stderr.contains("MAMORI_GCP_ENDPOINT"), "{stderr}");
+}
+
+#[test]
+fn requests_are_anonymous_without_credentials() {
+    let server = FixtureServer::start(fixtures());
+    scan(&server, &["--project", "mamori-disabled"]);
+    let seen = server.auth_headers();
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|(_, a, _)| a.is_none()), "{seen:#?}");
 }
 
 #[test]

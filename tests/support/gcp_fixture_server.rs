@@ -36,6 +36,8 @@ struct State {
     requests: Vec<String>,
     /// Requests that had no fixture file.
     unmatched: Vec<String>,
+    /// Per request: `(target, authorization header, x-goog-user-project header)`.
+    auth: Vec<(String, Option<String>, Option<String>)>,
     /// Path substrings that fail with the given status for their first `n` requests.
     faults: Vec<(String, u16, u32)>,
 }
@@ -82,6 +84,11 @@ impl FixtureServer {
         self.state.lock().expect("state").requests.clone()
     }
 
+    /// Per request: `(target, Authorization header, x-goog-user-project header)`.
+    pub fn auth_headers(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.state.lock().expect("state").auth.clone()
+    }
+
     /// Requests that had no fixture file.
     pub fn unmatched(&self) -> Vec<String> {
         self.state.lock().expect("state").unmatched.clone()
@@ -96,15 +103,20 @@ fn serve(stream: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Resul
     let method = parts.next().unwrap_or("GET").to_string();
     let target = parts.next().unwrap_or("/").to_string();
     let mut content_length = 0usize;
+    let (mut authorization, mut user_project) = (None, None);
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 || h == "\r\n" || h == "\n" {
             break;
         }
-        if let Some((k, v)) = h.split_once(':')
-            && k.eq_ignore_ascii_case("content-length")
-        {
-            content_length = v.trim().parse().unwrap_or(0);
+        if let Some((k, v)) = h.split_once(':') {
+            let v = v.trim().to_string();
+            match k.to_ascii_lowercase().as_str() {
+                "content-length" => content_length = v.parse().unwrap_or(0),
+                "authorization" => authorization = Some(v),
+                "x-goog-user-project" => user_project = Some(v),
+                _ => {}
+            }
         }
     }
     let mut body = vec![0u8; content_length];
@@ -112,6 +124,11 @@ fn serve(stream: TcpStream, root: &Path, state: &Mutex<State>) -> std::io::Resul
 
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     let path = percent_decode(path);
+    state
+        .lock()
+        .expect("state")
+        .auth
+        .push((target.clone(), authorization, user_project));
     let (status, text) = respond(root, state, &method, &path, query, &target);
     let reason = match status {
         200 => "OK",

@@ -12,7 +12,9 @@
 
 use std::time::Duration;
 
-use google_cloud_auth::credentials::AccessTokenCredentials;
+use google_cloud_auth::credentials::{
+    AccessTokenCredentials, CacheableResource, CredentialsProvider,
+};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value};
 
@@ -327,12 +329,18 @@ impl GcpClient {
             req = req.json(b);
         }
         if let Auth::Adc(creds) = &self.auth {
-            let token = creds.access_token().await.map_err(|e| ApiError {
-                status: 401,
-                code: "UNAUTHENTICATED".to_string(),
-                message: format!("cannot obtain an access token: {e}"),
-            })?;
-            req = req.bearer_auth(token.token);
+            // The credentials' headers carry the bearer token and, for user credentials
+            // with a quota project, `x-goog-user-project` (needed by some APIs).
+            let headers = CredentialsProvider::headers(creds, http::Extensions::new())
+                .await
+                .map_err(|e| ApiError {
+                    status: 401,
+                    code: "UNAUTHENTICATED".to_string(),
+                    message: format!("cannot obtain an access token: {e}"),
+                })?;
+            if let CacheableResource::New { data, .. } = headers {
+                req = req.headers(data);
+            }
         }
         let resp = req.send().await.map_err(|e| ApiError {
             status: 0,
