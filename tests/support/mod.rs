@@ -1,0 +1,3 @@
+//! Helpers shared by integration tests.
+
+pub mod gcp_fixture_server;
