@@ -198,6 +198,11 @@ const EXPECTED_FAILS: &[(&str, &str)] = &[
     ("salesforce-csp-trusted-site-risky", "bad_wildcard_heroku"),
     ("salesforce-named-credential-http-endpoint", "bad_http_erp"),
     ("salesforce-trusted-ip-range-too-broad", "bad-everyone"),
+    // Secrets in custom settings.
+    (
+        "salesforce-secret-in-public-custom-setting",
+        "bad_Integration_Config__c.Api_Token__c",
+    ),
 ];
 
 fn mamori() -> Command {

@@ -40,7 +40,6 @@ struct State {
     failed_once: HashSet<String>,
     jwt_claims: Vec<Value>,
     jwt_errors: Vec<String>,
-    requests: usize,
 }
 
 /// A running fixture org.
@@ -171,11 +170,6 @@ impl FixtureOrg {
     pub fn jwt_errors(&self) -> Vec<String> {
         self.state.lock().expect("state").jwt_errors.clone()
     }
-
-    /// How many requests were served.
-    pub fn requests(&self) -> usize {
-        self.state.lock().expect("state").requests
-    }
 }
 
 struct Request {
@@ -283,7 +277,6 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
     let Some(req) = read_request(&stream) else {
         return Ok(());
     };
-    state.lock().expect("state").requests += 1;
     let (status, body) = answer(&req, org, state);
     respond(&stream, status, &body)
 }

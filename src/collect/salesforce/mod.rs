@@ -5,7 +5,8 @@
 //! into the kinds documented in `checks/salesforce/kinds.yaml`:
 //! [`org`] (org-wide settings, Health Check, trusted IP ranges), [`access`] (profiles,
 //! permission sets, users, MFA, logins), [`sites`] (sites and guest profiles), [`apps`]
-//! (connected apps) and [`network`] (remote sites, CSP trusted sites, named credentials).
+//! (connected apps), [`network`] (remote sites, CSP trusted sites, named credentials) and
+//! [`secrets`] (credential-like fields of custom settings and custom metadata types).
 //!
 //! A query the user may not run becomes a [`CollectionError`] naming the missing
 //! permission and the kinds it leaves incomplete; the checks of those kinds then report
@@ -17,6 +18,7 @@ pub mod auth;
 pub mod client;
 pub mod network;
 pub mod org;
+pub mod secrets;
 pub mod sites;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,8 @@ pub mod kinds {
     pub const TRUSTED_IP_RANGE: &str = "salesforce.trusted_ip_range";
     /// A named credential.
     pub const NAMED_CREDENTIAL: &str = "salesforce.named_credential";
+    /// A secret-looking field of a custom setting or custom metadata type.
+    pub const CUSTOM_SETTING_SECRET: &str = "salesforce.custom_setting_secret";
 }
 
 /// Collects one org.
@@ -100,6 +104,7 @@ pub async fn collect(
     sites::collect(&mut ctx, &access).await?;
     apps::collect(&mut ctx).await?;
     network::collect(&mut ctx).await?;
+    secrets::collect(&mut ctx).await?;
     bar.finish_and_clear();
 
     let mut inv = Inventory::new();
