@@ -221,7 +221,7 @@ async fn health_check_risks(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         .query(
             Api::Tooling,
             "SecurityHealthCheckRisks",
-            "SELECT RiskType, Setting, SettingGroup, OrgValue, StandardValue, SettingRiskCategory FROM SecurityHealthCheckRisks",
+            "SELECT RiskType, Setting, SettingGroup, OrgValue, OrgValueRaw, StandardValue, SettingRiskCategory FROM SecurityHealthCheckRisks",
             &[HEALTH_CHECK_RISK],
         )
         .await?
@@ -238,6 +238,7 @@ async fn health_check_risks(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
             .set("setting", setting.clone())
             .set("setting_group", group.clone())
             .opt("org_value", str_field(r, "OrgValue"))
+            .opt("org_value_raw", str_field(r, "OrgValueRaw"))
             .opt("standard_value", str_field(r, "StandardValue"))
             .opt("setting_risk_category", str_field(r, "SettingRiskCategory"));
         ctx.push(
