@@ -510,20 +510,9 @@ fn jwt_bearer_flow_signs_the_expected_claims() {
 #[test]
 fn jwt_bearer_refusal_exits_3() {
     let org = FixtureOrg::start(Options::default());
-    let dir = tempfile::tempdir().expect("tempdir");
     // A valid RSA key that is not the connected app's certificate.
-    let other = dir.path().join("other.pem");
-    let status = std::process::Command::new("openssl")
-        .args(["genrsa", "-out", other.to_str().expect("path"), "2048"])
-        .output();
-    if status.map(|o| !o.status.success()).unwrap_or(true) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "openssl is needed for this test"
-        );
-        eprintln!("skipped: openssl not available");
-        return;
-    }
+    let other = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/salesforce/jwt-unregistered-key.pem");
     let out = mamori()
         .args([
             "scan",

@@ -376,10 +376,10 @@ async fn user_resources(
             .flatten()
             .filter_map(|ps| sets.get(ps))
             .collect();
-        if let Some(profile_set) = str_field(u, "ProfileId").and_then(|p| profile_sets.get(&p)) {
-            if !grant_sets.iter().any(|s| s.id == profile_set.id) {
-                grant_sets.push(profile_set);
-            }
+        if let Some(profile_set) = str_field(u, "ProfileId").and_then(|p| profile_sets.get(&p))
+            && !grant_sets.iter().any(|s| s.id == profile_set.id)
+        {
+            grant_sets.push(profile_set);
         }
         let mut privileged = BTreeSet::new();
         let mut granted_by = BTreeSet::new();

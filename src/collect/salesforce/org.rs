@@ -80,14 +80,16 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
     health_check_risks(ctx).await?;
 
     // Security settings: session, password, login-as, trusted IP ranges.
-    if let Some(rows) = ctx
+    let settings = ctx
         .tooling_metadata("SecuritySettings", &[ORG, TRUSTED_IP_RANGE])
-        .await?
+        .await?;
+    if let Some(meta) = settings
+        .as_ref()
+        .and_then(|rows| rows.first())
+        .and_then(|r| r.get("Metadata"))
     {
-        if let Some(meta) = rows.first().and_then(|r| r.get("Metadata")) {
-            data = security_settings(data, meta);
-            trusted_ip_ranges(ctx, meta);
-        }
+        data = security_settings(data, meta);
+        trusted_ip_ranges(ctx, meta);
     }
 
     // Secure guest record access (Sharing settings).

@@ -46,7 +46,15 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         else {
             return Ok(());
         };
-        objects.extend(rows.into_iter().map(|r| (r, kind)));
+        // `_` is a LIKE wildcard: keep only the real custom metadata types.
+        objects.extend(
+            rows.into_iter()
+                .filter(|r| {
+                    kind != "CustomMetadata"
+                        || str_field(r, "QualifiedApiName").is_some_and(|n| n.ends_with("__mdt"))
+                })
+                .map(|r| (r, kind)),
+        );
     }
     for (object, object_kind) in objects {
         let Some(api_name) = str_field(&object, "QualifiedApiName") else {

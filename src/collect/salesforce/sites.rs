@@ -61,11 +61,11 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
                 str_field(s, "ClickjackProtectionLevel"),
             );
         ctx.push(SITE, &id, &name, data.into_map());
-        if str_field(s, "Status").as_deref() == Some("Active") {
-            if let Some(pid) = profile_id {
-                let pname = profile_name.unwrap_or_else(|| pid.clone());
-                guests.entry(pid).or_insert((pname, name, url));
-            }
+        if str_field(s, "Status").as_deref() == Some("Active")
+            && let Some(pid) = profile_id
+        {
+            let pname = profile_name.unwrap_or_else(|| pid.clone());
+            guests.entry(pid).or_insert((pname, name, url));
         }
     }
     if guests.is_empty() {
