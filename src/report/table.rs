@@ -176,7 +176,11 @@ pub fn summary_line(report: &ScanReport) -> String {
         .scan
         .scopes
         .iter()
-        .map(|sc| format!("{} {}", sc.provider, sc.id))
+        .map(|sc| match sc.attributes.get("health_check_score") {
+            // Salesforce's own posture number, next to the org it belongs to.
+            Some(score) => format!("{} {} (Health Check {score})", sc.provider, sc.id),
+            None => format!("{} {}", sc.provider, sc.id),
+        })
         .collect();
     format!(
         "{} failing{sev} · {} passing · {} not evaluated · {} muted{score}{baseline} · {} checks on {}",

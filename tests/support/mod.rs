@@ -1,3 +1,6 @@
-//! Helpers shared by integration tests.
+//! Local servers shared by integration tests: a GCP REST fixture server and a
+//! Salesforce fixture org.
+#![allow(dead_code)]
 
 pub mod gcp_fixture_server;
+pub mod sf_org;

@@ -1,17 +1,385 @@
-//! Salesforce collection (see the Salesforce provider issue).
+//! Salesforce collection: one org per scan, through the REST and Tooling APIs.
+//!
+//! [`auth`] obtains a session, [`client`] speaks the API (version discovery, SOQL paging,
+//! describe, retries, error bodies), and one module per area normalizes what it reads
+//! into the kinds documented in `checks/salesforce/kinds.yaml`:
+//! [`org`] (org-wide settings, Health Check, trusted IP ranges), [`access`] (profiles,
+//! permission sets, users, MFA, logins), [`sites`] (sites and guest profiles), [`apps`]
+//! (connected apps), [`network`] (remote sites, CSP trusted sites, named credentials) and
+//! [`secrets`] (credential-like fields of custom settings and custom metadata types).
+//!
+//! A query the user may not run becomes a [`CollectionError`] naming the missing
+//! permission and the kinds it leaves incomplete; the checks of those kinds then report
+//! `error`. Only a refused session (or an unreachable org) stops the scan.
 
-use crate::cli::SalesforceArgs;
-use crate::inventory::Inventory;
+pub mod access;
+pub mod apps;
+pub mod auth;
+pub mod client;
+pub mod network;
+pub mod org;
+pub mod secrets;
+pub mod sites;
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use self::client::{Api, ApiError, Client};
 use super::{CollectError, Progress};
+use crate::cli::SalesforceArgs;
+use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
+
+/// Resource kinds this collector emits.
+pub mod kinds {
+    /// The org and its org-wide settings.
+    pub const ORG: &str = "salesforce.org";
+    /// One Health Check row.
+    pub const HEALTH_CHECK_RISK: &str = "salesforce.health_check_risk";
+    /// A site.
+    pub const SITE: &str = "salesforce.site";
+    /// A site's guest profile.
+    pub const GUEST_PROFILE: &str = "salesforce.guest_profile";
+    /// A profile.
+    pub const PROFILE: &str = "salesforce.profile";
+    /// A permission set or permission set group.
+    pub const PERMISSION_SET: &str = "salesforce.permission_set";
+    /// An active user.
+    pub const USER: &str = "salesforce.user";
+    /// A connected app.
+    pub const CONNECTED_APP: &str = "salesforce.connected_app";
+    /// A remote site setting.
+    pub const REMOTE_SITE: &str = "salesforce.remote_site";
+    /// A CSP trusted site.
+    pub const CSP_TRUSTED_SITE: &str = "salesforce.csp_trusted_site";
+    /// An org-wide trusted IP range.
+    pub const TRUSTED_IP_RANGE: &str = "salesforce.trusted_ip_range";
+    /// A named credential.
+    pub const NAMED_CREDENTIAL: &str = "salesforce.named_credential";
+    /// A secret-looking field of a custom setting or custom metadata type.
+    pub const CUSTOM_SETTING_SECRET: &str = "salesforce.custom_setting_secret";
+}
 
 /// Collects one org.
 pub async fn collect(
-    _args: &SalesforceArgs,
-    _progress: &Progress,
+    args: &SalesforceArgs,
+    progress: &Progress,
 ) -> Result<Inventory, CollectError> {
-    Err(CollectError::fatal(
-        "the Salesforce collector is not available in this build",
-        "evaluate a saved inventory with `mamori scan --inventory FILE`",
-    ))
+    let http = client::http_client()?;
+    let session = auth::authenticate(args, &http).await?;
+    let client = Client::connect(http, &session.instance_url, session.token.clone()).await?;
+    let bar = progress.task(format!("Salesforce {}", client.instance()));
+
+    let mut ctx = Ctx::new(&client);
+    let identity = org::identify(&mut ctx).await?;
+    ctx.org_id = identity.id.clone();
+
+    let mut scope = Scope {
+        provider: Provider::Salesforce,
+        id: identity.id.clone(),
+        name: identity.name.clone(),
+        regions: Vec::new(),
+        attributes: BTreeMap::new(),
+    };
+    scope
+        .attributes
+        .insert("instance_url".into(), client.instance().to_string());
+    scope
+        .attributes
+        .insert("api_version".into(), client.version().to_string());
+    scope
+        .attributes
+        .insert("auth_method".into(), session.method.to_string());
+
+    let score = org::collect(&mut ctx, &identity).await?;
+    if let Some(score) = score {
+        scope
+            .attributes
+            .insert("health_check_score".into(), score.to_string());
+    }
+    bar.set_position(client.calls() as u64);
+    let access = access::collect(&mut ctx).await?;
+    bar.set_position(client.calls() as u64);
+    sites::collect(&mut ctx, &access).await?;
+    apps::collect(&mut ctx).await?;
+    network::collect(&mut ctx).await?;
+    secrets::collect(&mut ctx).await?;
+    bar.finish_and_clear();
+
+    let mut inv = Inventory::new();
+    inv.scopes.push(scope);
+    inv.resources = ctx.resources;
+    inv.errors = ctx.errors;
+    Ok(inv)
+}
+
+/// What the area modules share: the client, the org id and what was collected so far.
+pub struct Ctx<'a> {
+    /// The API client.
+    pub client: &'a Client,
+    /// The 18-character org id (the scope id).
+    pub org_id: String,
+    /// Collected resources.
+    pub resources: Vec<Resource>,
+    /// Failed calls.
+    pub errors: Vec<CollectionError>,
+    /// The collection time, for ages computed at collection (stale tokens).
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(client: &'a Client) -> Self {
+        Ctx {
+            client,
+            org_id: String::new(),
+            resources: Vec::new(),
+            errors: Vec::new(),
+            now: Utc::now(),
+        }
+    }
+
+    /// Runs a query; a failure is recorded against `kinds` and gives `None`, except a
+    /// refused session, which stops the scan.
+    pub async fn query(
+        &mut self,
+        api: Api,
+        object: &str,
+        soql: &str,
+        kinds: &[&str],
+    ) -> Result<Option<Vec<Value>>, CollectError> {
+        match self.client.query(api, soql).await {
+            Ok(rows) => Ok(Some(rows)),
+            Err(e) => {
+                self.record(e, api, &format!("query {object}"), object, kinds, None)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads the `Metadata` of every row of a Tooling settings/metadata object: ids first,
+    /// then one row at a time (Tooling answers at most one row when `Metadata` is selected).
+    pub async fn tooling_metadata(
+        &mut self,
+        object: &str,
+        kinds: &[&str],
+    ) -> Result<Option<Vec<Value>>, CollectError> {
+        let Some(ids) = self
+            .query(
+                Api::Tooling,
+                object,
+                &format!("SELECT Id FROM {object}"),
+                kinds,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut rows = Vec::new();
+        for id in ids.iter().filter_map(|r| str_field(r, "Id")) {
+            let soql = format!(
+                "SELECT Id, FullName, Metadata FROM {object} WHERE Id = '{}'",
+                soql_escape(&id)
+            );
+            match self.client.query(Api::Tooling, &soql).await {
+                Ok(found) => rows.extend(found),
+                Err(e) => {
+                    self.record(
+                        e,
+                        Api::Tooling,
+                        &format!("query {object} Metadata"),
+                        object,
+                        kinds,
+                        None,
+                    )?;
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(rows))
+    }
+
+    /// Records a failed call (or stops the scan when the session was refused).
+    pub fn record(
+        &mut self,
+        err: ApiError,
+        api: Api,
+        operation: &str,
+        object: &str,
+        kinds: &[&str],
+        resource_id: Option<String>,
+    ) -> Result<(), CollectError> {
+        if err.is_session_invalid() {
+            return Err(err.into_fatal(self.client.instance()));
+        }
+        let message = format!(
+            "{}: {err} (reading {object} needs the \"{}\" permission{})",
+            api.as_str(),
+            permission_for(object),
+            if matches!(err, ApiError::Transport(_)) {
+                "; the call failed before Salesforce answered"
+            } else {
+                ""
+            }
+        );
+        self.errors.push(CollectionError {
+            provider: Provider::Salesforce,
+            scope: self.org_id.clone(),
+            service: api.as_str().to_string(),
+            region: None,
+            operation: operation.to_string(),
+            code: err.code().to_string(),
+            message,
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id,
+        });
+        Ok(())
+    }
+
+    /// Adds a resource of this org.
+    pub fn push(&mut self, kind: &str, id: &str, name: &str, data: Map<String, Value>) {
+        let r = Resource::new(
+            Provider::Salesforce,
+            kind,
+            self.org_id.clone(),
+            id,
+            &Value::Object(data),
+        )
+        .named(name);
+        self.resources.push(r);
+    }
+}
+
+/// The user permission that lets an integration user read an object.
+fn permission_for(object: &str) -> &'static str {
+    match object {
+        "TwoFactorMethodsInfo" => "Manage Multi-Factor Authentication in API",
+        "EventLogFile" => "View Event Log Files",
+        "TenantSecret" => "Manage Encryption Keys",
+        "LoginHistory" | "UserLogin" => "Manage Users",
+        "OauthToken" => "Manage Connected Apps",
+        _ => "View Setup and Configuration",
+    }
+}
+
+/// Escapes a value for a single-quoted SOQL literal.
+pub fn soql_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\'', "\\'")
+}
+
+/// A quoted, comma-separated SOQL `IN (...)` list.
+pub fn soql_in<'s>(values: impl IntoIterator<Item = &'s str>) -> String {
+    values
+        .into_iter()
+        .map(|v| format!("'{}'", soql_escape(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Follows a dotted path through nested relationship objects (`GuestUser.Profile.Name`).
+pub fn field<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.')
+        .try_fold(record, |v, key| v.get(key))
+        .filter(|v| !v.is_null())
+}
+
+/// A string field (numbers are formatted); `None` when absent, null or empty.
+pub fn str_field(record: &Value, path: &str) -> Option<String> {
+    match field(record, path)? {
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A boolean field (also accepts "true"/"false" strings, as Metadata sometimes has).
+pub fn bool_field(record: &Value, path: &str) -> Option<bool> {
+    match field(record, path)? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// An integer field (also accepts numeric strings).
+pub fn int_field(record: &Value, path: &str) -> Option<i64> {
+    match field(record, path)? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse::<f64>().ok().map(|f| f as i64),
+        _ => None,
+    }
+}
+
+/// A Salesforce datetime (`2026-05-28T09:00:00.000+0000`) as RFC 3339 UTC.
+pub fn ts_field(record: &Value, path: &str) -> Option<String> {
+    str_field(record, path).and_then(|s| to_rfc3339(&s))
+}
+
+/// Converts a Salesforce datetime to RFC 3339 UTC with second precision.
+pub fn to_rfc3339(s: &str) -> Option<String> {
+    let parsed = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z")
+        .or_else(|_| DateTime::parse_from_rfc3339(s))
+        .ok()?;
+    Some(
+        parsed
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+/// Builds a `data` object, leaving out absent values.
+#[derive(Debug, Default)]
+pub struct Data(Map<String, Value>);
+
+impl Data {
+    /// An empty object.
+    pub fn new() -> Self {
+        Data(Map::new())
+    }
+
+    /// Sets a field when the value is present.
+    pub fn opt(mut self, key: &str, value: Option<impl Into<Value>>) -> Self {
+        if let Some(v) = value {
+            self.0.insert(key.to_string(), v.into());
+        }
+        self
+    }
+
+    /// Sets a field.
+    pub fn set(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// The object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_fields_and_timestamps() {
+        let rec = serde_json::json!({
+            "attributes": {"type": "Site"},
+            "GuestUser": {"attributes": {"type": "User"}, "Profile": {"Name": "Portal Profile"}},
+            "LastLoginDate": "2026-05-28T09:00:00.000+0000",
+            "Empty": null
+        });
+        assert_eq!(
+            str_field(&rec, "GuestUser.Profile.Name").as_deref(),
+            Some("Portal Profile")
+        );
+        assert_eq!(str_field(&rec, "Empty"), None);
+        assert_eq!(
+            ts_field(&rec, "LastLoginDate").as_deref(),
+            Some("2026-05-28T09:00:00Z")
+        );
+        assert_eq!(soql_in(["a", "b'c"]), "'a', 'b\\'c'");
+    }
 }

@@ -1,0 +1,130 @@
+//! Connected apps: who may authorize them, IP relaxation and refresh-token policy (from
+//! the `ConnectedApp` metadata, read through Tooling), scopes, and their OAuth tokens.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use super::client::Api;
+use super::kinds::CONNECTED_APP;
+use super::{Ctx, Data, bool_field, field, int_field, str_field, ts_field};
+use crate::collect::CollectError;
+
+/// A token unused for this long is stale.
+const STALE_AFTER_DAYS: i64 = 90;
+
+/// Collects connected apps.
+pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
+    let Some(apps) = ctx
+        .query(
+            Api::Rest,
+            "ConnectedApplication",
+            "SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly, OptionsHasSessionLevelPolicy, CreatedDate FROM ConnectedApplication",
+            &[CONNECTED_APP],
+        )
+        .await?
+    else {
+        return Ok(());
+    };
+    // Metadata by app label (and API name), for the OAuth policy.
+    let mut metadata: HashMap<String, Value> = HashMap::new();
+    if let Some(rows) = ctx
+        .tooling_metadata("ConnectedApp", &[CONNECTED_APP])
+        .await?
+    {
+        for r in rows {
+            let Some(meta) = r.get("Metadata").cloned() else {
+                continue;
+            };
+            if let Some(label) = str_field(&meta, "label") {
+                metadata.insert(label, meta.clone());
+            }
+            if let Some(full) = str_field(&r, "FullName") {
+                metadata.entry(full).or_insert(meta);
+            }
+        }
+    }
+    let tokens = ctx
+        .query(
+            Api::Rest,
+            "OauthToken",
+            "SELECT AppName, LastUsedDate, UseCount, CreatedDate FROM OauthToken",
+            &[CONNECTED_APP],
+        )
+        .await?;
+    let stale_before = ctx.now - Duration::days(STALE_AFTER_DAYS);
+
+    for app in &apps {
+        let (Some(id), Some(name)) = (str_field(app, "Id"), str_field(app, "Name")) else {
+            continue;
+        };
+        let meta = metadata.get(&name);
+        let policy = |k: &str| meta.and_then(|m| str_field(m, &format!("oauthPolicy.{k}")));
+        let permitted = bool_field(app, "OptionsAllowAdminApprovedUsersOnly").map(|admin| {
+            if admin {
+                "AdminApprovedPreAuthorized"
+            } else {
+                "AllSelfAuthorized"
+            }
+        });
+        let scopes: Option<Vec<Value>> =
+            meta.and_then(|m| field(m, "oauthConfig.scopes"))
+                .map(|s| match s {
+                    Value::Array(items) => items.clone(),
+                    other => vec![other.clone()],
+                });
+        let validity_days = meta.and_then(|m| {
+            let period = int_field(m, "oauthPolicy.refreshTokenValidityPeriod")?;
+            let unit = str_field(m, "oauthPolicy.refreshTokenValidityUnit")?;
+            Some(match unit.as_str() {
+                "Hours" => period / 24,
+                "Months" => period * 30,
+                _ => period,
+            })
+        });
+        let mut data = Data::new()
+            .opt("permitted_users", permitted)
+            .opt("ip_relaxation", policy("ipRelaxation"))
+            .opt("refresh_token_policy", policy("refreshTokenPolicy"))
+            .opt("refresh_token_validity_days", validity_days)
+            .opt("oauth_scopes", scopes)
+            .opt(
+                "high_assurance_required",
+                bool_field(app, "OptionsHasSessionLevelPolicy"),
+            )
+            .opt("created", ts_field(app, "CreatedDate"));
+        if let Some(tokens) = &tokens {
+            let mine: Vec<&Value> = tokens
+                .iter()
+                .filter(|t| str_field(t, "AppName").as_deref() == Some(name.as_str()))
+                .collect();
+            let last_used: Vec<DateTime<Utc>> = mine
+                .iter()
+                .filter_map(|t| ts_field(t, "LastUsedDate"))
+                .filter_map(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|d| d.with_timezone(&Utc))
+                .collect();
+            let stale = mine
+                .iter()
+                .filter(|t| {
+                    ts_field(t, "LastUsedDate")
+                        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                        .is_none_or(|d| d.with_timezone(&Utc) < stale_before)
+                })
+                .count();
+            data = data
+                .set("token_count", mine.len() as i64)
+                .set("stale_token_count", stale as i64)
+                .opt(
+                    "last_used",
+                    last_used
+                        .iter()
+                        .max()
+                        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                );
+        }
+        ctx.push(CONNECTED_APP, &id, &name, data.into_map());
+    }
+    Ok(())
+}

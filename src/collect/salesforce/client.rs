@@ -1,0 +1,433 @@
+//! A small Salesforce REST client: API version discovery, SOQL queries on the REST and
+//! Tooling APIs with `nextRecordsUrl` paging, `describe`, retries with backoff on 5xx and
+//! `REQUEST_LIMIT_EXCEEDED`, and Salesforce's error bodies (`[{"message","errorCode"}]`).
+//!
+//! The access token is sent in the `Authorization` header only; it never appears in an
+//! error message (see [`AccessToken`] and [`redact`]).
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::collect::CollectError;
+
+/// The lowest API version mamori speaks (Spring '24).
+pub const MIN_API_VERSION: f64 = 60.0;
+
+/// How many times a call is tried before its error is kept.
+const MAX_ATTEMPTS: u32 = 4;
+
+/// Guidance printed when the org refuses the session.
+pub const REAUTH_HELP: &str =
+    "re-authenticate with `sf org login web --alias ALIAS` (or refresh SF_ACCESS_TOKEN)";
+
+/// An OAuth access token. Its `Debug` and `Display` never show the value.
+#[derive(Clone)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The secret value, for the `Authorization` header and redaction only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(***)")
+    }
+}
+
+impl fmt::Display for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Replaces every occurrence of the token in `text` (error bodies can echo requests).
+pub fn redact(text: &str, token: &AccessToken) -> String {
+    let secret = token.expose();
+    if secret.len() < 4 {
+        // Too short to redact without mangling ordinary words; such a token is not real.
+        return text.to_string();
+    }
+    text.replace(secret, "[REDACTED]")
+}
+
+/// Which API a query goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `/services/data/vNN.0/query`.
+    Rest,
+    /// `/services/data/vNN.0/tooling/query`.
+    Tooling,
+}
+
+impl Api {
+    /// The path segment below the version.
+    fn query_path(self) -> &'static str {
+        match self {
+            Api::Rest => "query",
+            Api::Tooling => "tooling/query",
+        }
+    }
+
+    /// `rest` or `tooling`, for error records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Rest => "rest",
+            Api::Tooling => "tooling",
+        }
+    }
+}
+
+/// A failed API call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// Salesforce answered with an error status and (usually) an error body.
+    #[error("{code}: {message}")]
+    Salesforce {
+        /// HTTP status.
+        status: u16,
+        /// `errorCode`, e.g. `INVALID_TYPE`, `INSUFFICIENT_ACCESS`.
+        code: String,
+        /// `message`.
+        message: String,
+    },
+    /// The request never got an answer (connection refused, TLS, timeout) or the answer
+    /// was not JSON.
+    #[error("{0}")]
+    Transport(String),
+}
+
+impl ApiError {
+    /// The session was refused: nothing else will work, the scan must stop.
+    pub fn is_session_invalid(&self) -> bool {
+        matches!(self, ApiError::Salesforce { status: 401, .. })
+    }
+
+    /// The provider error code, or `TRANSPORT`.
+    pub fn code(&self) -> &str {
+        match self {
+            ApiError::Salesforce { code, .. } => code,
+            ApiError::Transport(_) => "TRANSPORT",
+        }
+    }
+
+    /// Whether another attempt may succeed.
+    fn is_retryable(&self) -> bool {
+        match self {
+            ApiError::Salesforce { status, code, .. } => {
+                *status >= 500 || code == "REQUEST_LIMIT_EXCEEDED" || *status == 429
+            }
+            ApiError::Transport(_) => true,
+        }
+    }
+
+    /// The error as a fatal collection error, with guidance.
+    pub fn into_fatal(self, instance: &str) -> CollectError {
+        if self.is_session_invalid() {
+            CollectError::fatal(
+                format!("Salesforce refused the session for {instance}: {self}"),
+                REAUTH_HELP,
+            )
+        } else {
+            CollectError::fatal(
+                format!("cannot reach the Salesforce API at {instance}: {self}"),
+                "check --instance-url / SF_INSTANCE_URL and the network; then retry",
+            )
+        }
+    }
+}
+
+/// A connected client for one org.
+pub struct Client {
+    http: reqwest::Client,
+    instance: String,
+    version: String,
+    token: AccessToken,
+    calls: AtomicUsize,
+    backoff: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("instance", &self.instance)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the HTTP client every Salesforce call uses.
+pub fn http_client() -> Result<reqwest::Client, CollectError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("mamori/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(120))
+        .connect_timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| {
+            CollectError::fatal(
+                format!("cannot build the HTTP client: {e}"),
+                "check the TLS configuration of this machine",
+            )
+        })
+}
+
+/// Normalizes an instance URL: no trailing slash, scheme required.
+pub fn normalize_instance(url: &str) -> Result<String, CollectError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
+        return Err(CollectError::Config(format!(
+            "instance URL `{trimmed}` must start with https:// (e.g. https://example.my.salesforce.com)"
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+impl Client {
+    /// Connects: asks the org which API versions it offers and picks the newest
+    /// (at least [`MIN_API_VERSION`]). A refused session or an unreachable endpoint is fatal.
+    pub async fn connect(
+        http: reqwest::Client,
+        instance: &str,
+        token: AccessToken,
+    ) -> Result<Client, CollectError> {
+        let mut client = Client {
+            http,
+            instance: normalize_instance(instance)?,
+            version: format!("{MIN_API_VERSION:.1}"),
+            token,
+            calls: AtomicUsize::new(0),
+            backoff: Duration::from_millis(250),
+        };
+        let url = format!("{}/services/data/", client.instance);
+        let versions = client
+            .get_json(&url)
+            .await
+            .map_err(|e| e.into_fatal(&client.instance))?;
+        client.version = choose_version(&versions).ok_or_else(|| {
+            CollectError::fatal(
+                format!(
+                    "the org at {} offers no REST API version at or above {MIN_API_VERSION:.1}",
+                    client.instance
+                ),
+                "mamori needs API version 60.0 (Spring '24) or later",
+            )
+        })?;
+        Ok(client)
+    }
+
+    /// The instance URL, e.g. `https://example.my.salesforce.com`.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The chosen API version, e.g. `62.0`.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// How many HTTP requests were made.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Runs a SOQL query and follows `nextRecordsUrl` until `done`; returns every record.
+    pub async fn query(&self, api: Api, soql: &str) -> Result<Vec<Value>, ApiError> {
+        let base = format!(
+            "{}/services/data/v{}/{}",
+            self.instance,
+            self.version,
+            api.query_path()
+        );
+        let mut url = reqwest::Url::parse(&base).map_err(|e| ApiError::Transport(e.to_string()))?;
+        url.query_pairs_mut().append_pair("q", soql);
+        let mut page = self.get_json(url.as_str()).await?;
+        let mut records = Vec::new();
+        loop {
+            if let Some(Value::Array(rows)) = page.get_mut("records").map(Value::take) {
+                records.extend(rows);
+            }
+            let done = page.get("done").and_then(Value::as_bool).unwrap_or(true);
+            let next = page.get("nextRecordsUrl").and_then(Value::as_str);
+            match (done, next) {
+                (false, Some(next)) => {
+                    let url = format!("{}{}", self.instance, next);
+                    page = self.get_json(&url).await?;
+                }
+                _ => break,
+            }
+        }
+        Ok(records)
+    }
+
+    /// The names of an object's fields (`/sobjects/<X>/describe`), to select only the
+    /// fields this org's edition has.
+    pub async fn field_names(&self, api: Api, sobject: &str) -> Result<Vec<String>, ApiError> {
+        let prefix = match api {
+            Api::Rest => "",
+            Api::Tooling => "tooling/",
+        };
+        let url = format!(
+            "{}/services/data/v{}/{prefix}sobjects/{sobject}/describe",
+            self.instance, self.version
+        );
+        let body = self.get_json(&url).await?;
+        Ok(body
+            .get("fields")
+            .and_then(Value::as_array)
+            .map(|fields| {
+                fields
+                    .iter()
+                    .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// GET with retries; parses JSON; maps error bodies.
+    async fn get_json(&self, url: &str) -> Result<Value, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.get_once(url).await;
+            match result {
+                Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
+                    tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn get_once(&self, url: &str) -> Result<Value, ApiError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.token.expose())
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
+        let text = redact(&text, &self.token);
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text)
+                .map_err(|e| ApiError::Transport(format!("invalid JSON from Salesforce: {e}")));
+        }
+        Err(error_from_body(status, &text))
+    }
+}
+
+/// Interprets an error body: `[{"message","errorCode"}]` (or an object with those keys,
+/// or OAuth's `{"error","error_description"}`).
+pub fn error_from_body(status: u16, text: &str) -> ApiError {
+    let parsed: Option<Value> = serde_json::from_str(text).ok();
+    let first = match &parsed {
+        Some(Value::Array(items)) => items.first(),
+        Some(v @ Value::Object(_)) => Some(v),
+        _ => None,
+    };
+    let pick = |keys: &[&str]| {
+        first.and_then(|o| {
+            keys.iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str).map(str::to_string))
+        })
+    };
+    let code = pick(&["errorCode", "error"]).unwrap_or_else(|| format!("HTTP_{status}"));
+    let message = pick(&["message", "error_description"]).unwrap_or_else(|| {
+        let snippet: String = text.chars().take(200).collect();
+        if snippet.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            snippet
+        }
+    });
+    ApiError::Salesforce {
+        status,
+        code,
+        message,
+    }
+}
+
+/// A transport error's message with its cause chain, without the URL's query string.
+fn transport_message(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// Picks the newest version at or above the floor from `GET /services/data/`.
+fn choose_version(versions: &Value) -> Option<String> {
+    versions
+        .as_array()?
+        .iter()
+        .filter_map(|v| v.get("version").and_then(Value::as_str))
+        .filter_map(|s| s.parse::<f64>().ok().map(|n| (n, s)))
+        .filter(|(n, _)| *n >= MIN_API_VERSION)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, s)| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newest_version_at_or_above_floor() {
+        let v = serde_json::json!([
+            {"label": "Winter '24", "url": "/services/data/v59.0", "version": "59.0"},
+            {"label": "Summer '25", "url": "/services/data/v64.0", "version": "64.0"},
+            {"label": "Spring '25", "url": "/services/data/v63.0", "version": "63.0"}
+        ]);
+        assert_eq!(choose_version(&v).as_deref(), Some("64.0"));
+        let old = serde_json::json!([{"version": "58.0"}]);
+        assert_eq!(choose_version(&old), None);
+    }
+
+    #[test]
+    fn error_bodies() {
+        let e = error_from_body(
+            401,
+            r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#,
+        );
+        assert!(e.is_session_invalid());
+        assert_eq!(e.code(), "INVALID_SESSION_ID");
+        let e = error_from_body(
+            400,
+            r#"{"error":"invalid_grant","error_description":"expired"}"#,
+        );
+        assert_eq!(e.to_string(), "invalid_grant: expired");
+        assert!(!error_from_body(400, "[]").is_retryable());
+        assert!(error_from_body(503, "oops").is_retryable());
+    }
+
+    #[test]
+    fn tokens_are_redacted() {
+        let t = AccessToken::new("00Dxx!secret-token");
+        assert_eq!(format!("{t:?} {t}"), "AccessToken(***) ***");
+        assert_eq!(
+            redact("bad 00Dxx!secret-token here", &t),
+            "bad [REDACTED] here"
+        );
+    }
+}

@@ -1,0 +1,596 @@
+//! The Salesforce collector end to end: the real `mamori` binary scans a local fixture org
+//! (`tests/support/sf_org.rs`, data in `fixtures/salesforce/org/`) over HTTP, through the
+//! same REST/Tooling calls, paging and error bodies as a real org.
+//!
+//! The fixture org names resources `bad*` (a seeded misconfiguration: at least one check
+//! must fail on it) and `good*` (no check may fail on it); [`EXPECTED_FAILS`] is the exact
+//! list of failing (check, resource) pairs, restricted at run time to the checks this
+//! build contains.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use support::sf_org::{FixtureOrg, Options, TOKEN};
+
+/// Every (check id, resource name) the fixture org must fail, and nothing else.
+const EXPECTED_FAILS: &[(&str, &str)] = &[
+    // The org's own settings.
+    ("salesforce-admins-can-login-as-any-user", "Fixture Corp"),
+    (
+        "salesforce-event-log-api-total-usage-missing",
+        "Fixture Corp",
+    ),
+    (
+        "salesforce-external-sharing-default-not-private",
+        "Fixture Corp",
+    ),
+    ("salesforce-health-check-score-low", "Fixture Corp"),
+    (
+        "salesforce-internal-sharing-default-public-read-write",
+        "Fixture Corp",
+    ),
+    ("salesforce-org-mfa-not-required", "Fixture Corp"),
+    ("salesforce-password-complexity-none", "Fixture Corp"),
+    ("salesforce-password-lockout-weak", "Fixture Corp"),
+    ("salesforce-password-min-length-short", "Fixture Corp"),
+    ("salesforce-password-never-expires", "Fixture Corp"),
+    (
+        "salesforce-secure-guest-record-access-disabled",
+        "Fixture Corp",
+    ),
+    (
+        "salesforce-session-clickjack-protection-off",
+        "Fixture Corp",
+    ),
+    ("salesforce-session-httponly-not-required", "Fixture Corp"),
+    ("salesforce-session-not-locked-to-ip", "Fixture Corp"),
+    ("salesforce-session-timeout-too-long", "Fixture Corp"),
+    (
+        "salesforce-setup-audit-trail-high-risk-change",
+        "Fixture Corp",
+    ),
+    (
+        "salesforce-shield-tenant-secret-not-rotated",
+        "Fixture Corp",
+    ),
+    // Health Check rows.
+    (
+        "salesforce-health-check-high-risk-setting",
+        "Minimum password length",
+    ),
+    (
+        "salesforce-health-check-medium-risk-setting",
+        "Lock sessions to the IP address from which they originated",
+    ),
+    // Sites and guest users.
+    ("salesforce-site-framing-allowed", "bad_portal"),
+    ("salesforce-guest-api-enabled", "bad-portal Profile"),
+    ("salesforce-guest-apex-class-access", "bad-portal Profile"),
+    (
+        "salesforce-guest-elevated-system-permissions",
+        "bad-portal Profile",
+    ),
+    ("salesforce-guest-object-write-access", "bad-portal Profile"),
+    ("salesforce-guest-pii-field-access", "bad-portal Profile"),
+    (
+        "salesforce-guest-sensitive-object-read",
+        "bad-portal Profile",
+    ),
+    // Profiles and permission sets.
+    (
+        "salesforce-admin-profile-no-login-ip-ranges",
+        "bad-admin-profile",
+    ),
+    (
+        "salesforce-profile-privileged-broadly-assigned",
+        "bad-admin-profile",
+    ),
+    ("salesforce-standard-profile-in-use", "bad-admin-profile"),
+    (
+        "salesforce-profile-login-ip-range-too-broad",
+        "bad-wide-ip-profile",
+    ),
+    (
+        "salesforce-permission-set-privileged-broadly-assigned",
+        "bad_broad_admin",
+    ),
+    // Users.
+    (
+        "salesforce-privileged-user-dormant",
+        "bad-dormant-admin@fixture.example",
+    ),
+    (
+        "salesforce-privileged-user-no-mfa-method",
+        "bad-dormant-admin@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "bad-dormant-admin@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "bad-dormant-admin@fixture.example",
+    ),
+    (
+        "salesforce-user-mfa-bypass",
+        "bad-bypass-mfa@fixture.example",
+    ),
+    (
+        "salesforce-user-non-mfa-ui-logins",
+        "bad-no-mfa-logins@fixture.example",
+    ),
+    (
+        "salesforce-user-dormant",
+        "bad-dormant-user@fixture.example",
+    ),
+    // Administrators hold privileged permissions by design: reported, not "bad".
+    (
+        "salesforce-user-privileged-permissions",
+        "admin1@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "admin2@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "admin3@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "admin4@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "admin5@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "ops-admin@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "admin1@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "admin2@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "admin3@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "admin4@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "admin5@fixture.example",
+    ),
+    (
+        "salesforce-user-super-admin-equivalent",
+        "ops-admin@fixture.example",
+    ),
+    // Connected apps.
+    ("salesforce-connected-app-full-scope", "bad-everyone-app"),
+    ("salesforce-connected-app-ip-relaxed", "bad-everyone-app"),
+    (
+        "salesforce-connected-app-refresh-token-never-expires",
+        "bad-everyone-app",
+    ),
+    (
+        "salesforce-connected-app-self-authorize",
+        "bad-everyone-app",
+    ),
+    ("salesforce-connected-app-stale-tokens", "bad-everyone-app"),
+    // Network and outbound trust.
+    ("salesforce-remote-site-insecure", "bad_http_api"),
+    (
+        "salesforce-remote-site-insecure",
+        "bad_no_protocol_security",
+    ),
+    ("salesforce-csp-trusted-site-risky", "bad_wildcard_heroku"),
+    ("salesforce-named-credential-http-endpoint", "bad_http_erp"),
+    ("salesforce-trusted-ip-range-too-broad", "bad-everyone"),
+    // Secrets in custom settings.
+    (
+        "salesforce-secret-in-public-custom-setting",
+        "bad_Integration_Config__c.Api_Token__c",
+    ),
+];
+
+fn mamori() -> Command {
+    let mut cmd = Command::cargo_bin("mamori").expect("the mamori binary");
+    cmd.env_remove("SF_ACCESS_TOKEN")
+        .env_remove("SF_INSTANCE_URL")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn scan(org: &FixtureOrg, token: &str, extra: &[&str]) -> Output {
+    mamori()
+        .env("SF_ACCESS_TOKEN", token)
+        .args(["scan", "salesforce", "--instance-url", &org.url])
+        .args(extra)
+        .output()
+        .expect("run mamori")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The Salesforce check ids this build contains.
+fn salesforce_checks() -> BTreeSet<String> {
+    let out = mamori()
+        .args(["checks", "list", "--provider", "salesforce", "--json"])
+        .output()
+        .expect("checks list");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let infos: Vec<Value> = serde_json::from_slice(&out.stdout).expect("checks list JSON");
+    infos
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn is_bad(name: &str) -> bool {
+    name.starts_with("bad-") || name.starts_with("bad_")
+}
+
+fn is_good(name: &str) -> bool {
+    name.starts_with("good-") || name.starts_with("good_")
+}
+
+fn assert_no_token(what: &str, haystack: &str) {
+    assert!(
+        !haystack.contains(TOKEN) && !haystack.contains("FixtureSecretTokenValue"),
+        "the access token leaked into {what}"
+    );
+}
+
+#[test]
+fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
+    // The first Site query answers 503: the client must retry it.
+    let org = FixtureOrg::start(Options {
+        fail_once: vec!["Site".into()],
+        ..Options::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory_path = dir.path().join("inventory.json");
+    let out = scan(
+        &org,
+        TOKEN,
+        &[
+            "--format",
+            "json",
+            "--save-inventory",
+            inventory_path.to_str().expect("utf-8 path"),
+        ],
+    );
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(
+        org.unmatched(),
+        Vec::<String>::new(),
+        "requests the fixture org could not answer"
+    );
+
+    let report: Value = serde_json::from_str(&stdout).expect("JSON report");
+    let inventory_text = std::fs::read_to_string(&inventory_path).expect("saved inventory");
+    let inventory: Value = serde_json::from_str(&inventory_text).expect("inventory JSON");
+    assert_no_token("stdout", &stdout);
+    assert_no_token("stderr", &stderr);
+    assert_no_token("the saved inventory", &inventory_text);
+
+    // The scope: org id and name, API version chosen from /services/data/, Health Check score.
+    let scope = &report["scan"]["scopes"][0];
+    assert_eq!(scope["id"], "00DFX0000000001AAA");
+    assert_eq!(scope["name"], "Fixture Corp");
+    assert_eq!(scope["attributes"]["api_version"], "64.0");
+    assert_eq!(scope["attributes"]["health_check_score"], "54");
+    assert_eq!(
+        inventory["errors"].as_array().map(Vec::len),
+        Some(0),
+        "collection errors: {}",
+        inventory["errors"]
+    );
+
+    // Paging: every row of every multi-page query arrived.
+    let kinds = |k: &str| {
+        inventory["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter(|r| r["kind"] == k)
+            .count()
+    };
+    assert_eq!(kinds("salesforce.user"), 15);
+    assert_eq!(kinds("salesforce.health_check_risk"), 3);
+    assert_eq!(kinds("salesforce.profile"), 7);
+    assert_eq!(kinds("salesforce.permission_set"), 5);
+    assert_eq!(kinds("salesforce.guest_profile"), 2);
+
+    // The expected list itself follows the naming convention of the fixture org.
+    let expected_names: BTreeSet<&str> = EXPECTED_FAILS.iter().map(|(_, n)| *n).collect();
+    for r in inventory["resources"].as_array().expect("resources") {
+        let name = r["name"].as_str().expect("every resource has a human name");
+        if is_bad(name) {
+            assert!(
+                expected_names.contains(name),
+                "seeded bad resource {name} has no expected failure"
+            );
+        }
+        assert!(
+            !(is_good(name) && expected_names.contains(name)),
+            "good resource {name} is expected to fail"
+        );
+    }
+
+    // The exact failing set, for the checks this build has.
+    let present = salesforce_checks();
+    let expected: BTreeSet<(String, String)> = EXPECTED_FAILS
+        .iter()
+        .filter(|(id, _)| present.contains(*id))
+        .map(|(id, n)| (id.to_string(), n.to_string()))
+        .collect();
+    let findings = report["findings"].as_array().expect("findings");
+    let failing: BTreeSet<(String, String)> = findings
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap_or_default().to_string(),
+                f["resource"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let missing: Vec<_> = expected.difference(&failing).collect();
+    let unexpected: Vec<_> = failing.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "missing failures: {missing:#?}\nunexpected failures: {unexpected:#?}"
+    );
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f["status"] == "error")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f["check_id"], f["resource"]["name"], f["message"]
+            )
+        })
+        .collect();
+    assert!(errors.is_empty(), "findings not evaluated: {errors:#?}");
+
+    // The table summary shows the Health Check score.
+    let table = scan(&org, TOKEN, &["--format", "table"]);
+    let table_out = text(&table.stdout);
+    assert!(
+        table_out.contains("Health Check 54"),
+        "summary without the Health Check score:\n{table_out}"
+    );
+    assert_no_token("the table", &table_out);
+}
+
+#[test]
+fn expired_token_exits_3_with_reauthentication_guidance() {
+    let org = FixtureOrg::start(Options::default());
+    let expired = "00DFIXTURE0000001!AQ4AQExpiredTokenValue";
+    let out = scan(&org, expired, &["--format", "json"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
+    assert!(stderr.contains("INVALID_SESSION_ID"), "{stderr}");
+    assert!(stderr.contains("sf org login web"), "{stderr}");
+    assert!(!stderr.contains(expired) && !text(&out.stdout).contains(expired));
+}
+
+#[test]
+fn missing_credentials_exit_3() {
+    let out = mamori()
+        .args(["scan", "salesforce", "--instance-url", "http://127.0.0.1:9"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("SF_ACCESS_TOKEN"));
+}
+
+#[test]
+fn unreadable_mfa_registrations_are_not_assessed_and_name_the_permission() {
+    // The refusal message echoes the session token, as some proxies do: it must be redacted.
+    let org = FixtureOrg::start(Options {
+        deny: vec!["TwoFactorMethodsInfo".into()],
+        ..Options::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inventory_path = dir.path().join("inventory.json");
+    let out = scan(
+        &org,
+        TOKEN,
+        &[
+            "--format",
+            "json",
+            "--save-inventory",
+            inventory_path.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let inventory_text = std::fs::read_to_string(&inventory_path).expect("inventory");
+    assert_no_token("the saved inventory", &inventory_text);
+    assert_no_token("stdout", &text(&out.stdout));
+    let inventory: Value = serde_json::from_str(&inventory_text).expect("JSON");
+    let errors = inventory["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let e = &errors[0];
+    assert_eq!(e["code"], "INSUFFICIENT_ACCESS");
+    assert_eq!(e["kinds"], serde_json::json!(["salesforce.user"]));
+    let message = e["message"].as_str().expect("message");
+    assert!(
+        message.contains("Manage Multi-Factor Authentication in API"),
+        "{message}"
+    );
+    assert!(message.contains("[REDACTED]"), "{message}");
+
+    // The field is omitted, never guessed.
+    for r in inventory["resources"].as_array().expect("resources") {
+        if r["kind"] == "salesforce.user" {
+            assert!(r["data"].get("mfa_methods_registered").is_none());
+        }
+    }
+    // No user check passes on incomplete data.
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    let user_passes: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "salesforce.user" && f["status"] == "pass")
+        .map(|f| f["check_id"].clone())
+        .collect();
+    assert!(user_passes.is_empty(), "{user_passes:?}");
+}
+
+#[test]
+fn jwt_bearer_flow_signs_the_expected_claims() {
+    let org = FixtureOrg::start(Options::default());
+    let key =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/salesforce/jwt-test-key.pem");
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let out = mamori()
+        .args([
+            "scan",
+            "salesforce",
+            "--client-id",
+            "3MVG9FIXTURECONSUMERKEY",
+            "--jwt-key-file",
+            key.to_str().expect("utf-8 path"),
+            "--username",
+            "integration@fixture.example",
+            "--login-url",
+            &org.url,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(org.jwt_errors(), Vec::<String>::new());
+    let claims = org.jwt_claims();
+    assert_eq!(claims.len(), 1);
+    let c = &claims[0];
+    assert_eq!(c["iss"], "3MVG9FIXTURECONSUMERKEY");
+    assert_eq!(c["sub"], "integration@fixture.example");
+    assert_eq!(c["aud"], org.url.as_str());
+    let exp = c["exp"].as_u64().expect("exp");
+    assert!(
+        exp > before && exp <= before + 300,
+        "exp {exp} is not a few minutes ahead"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        report["scan"]["scopes"][0]["attributes"]["auth_method"],
+        "jwt"
+    );
+    assert_no_token("stdout", &text(&out.stdout));
+    assert_no_token("stderr", &text(&out.stderr));
+}
+
+#[test]
+fn jwt_bearer_refusal_exits_3() {
+    let org = FixtureOrg::start(Options::default());
+    // A valid RSA key that is not the connected app's certificate.
+    let other = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/salesforce/jwt-unregistered-key.pem");
+    let out = mamori()
+        .args([
+            "scan",
+            "salesforce",
+            "--client-id",
+            "3MVG9X",
+            "--username",
+            "u@fixture.example",
+        ])
+        .args([
+            "--jwt-key-file",
+            other.to_str().expect("path"),
+            "--login-url",
+            &org.url,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("invalid_grant"));
+    assert_eq!(org.jwt_errors().len(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn target_org_reads_the_salesforce_cli_session() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let org = FixtureOrg::start(Options::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sf = dir.path().join("sf");
+    let display = serde_json::json!({
+        "status": 0,
+        "result": {
+            "id": "00DFX0000000001AAA", "apiVersion": "64.0", "accessToken": TOKEN,
+            "instanceUrl": org.url, "username": "admin1@fixture.example", "alias": "fixture",
+            "connectedStatus": "Connected"
+        }
+    });
+    let script = format!(
+        "#!/bin/sh\n[ \"$1 $2 $3 $4 $5\" = \"org display --json -o fixture\" ] || {{ echo '{{\"status\":1,\"message\":\"No authorization information found for other.\"}}'; exit 1; }}\ncat <<'EOF'\n{display}\nEOF\n"
+    );
+    std::fs::write(&sf, script).expect("write sf");
+    std::fs::set_permissions(&sf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+
+    let out = mamori()
+        .env("PATH", &path)
+        .args([
+            "scan",
+            "salesforce",
+            "--target-org",
+            "fixture",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        report["scan"]["scopes"][0]["attributes"]["auth_method"],
+        "sf-cli"
+    );
+    assert_no_token("stdout", &text(&out.stdout));
+
+    let out = mamori()
+        .env("PATH", &path)
+        .args(["scan", "salesforce", "--target-org", "other"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("sf org login web --alias other"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,547 @@
+//! A local Salesforce org for tests: an HTTP/1.1 server answering the REST and Tooling
+//! endpoints mamori calls, from the JSON files in `fixtures/salesforce/org/`.
+//!
+//! - `GET /services/data/` answers `versions.json` (no authentication, like Salesforce);
+//! - `GET /services/data/vNN.0/query?q=SOQL` and `.../tooling/query?q=SOQL` answer the
+//!   entry of `queries/*.json` whose `soql` equals the query (whitespace-normalized),
+//!   paged by `page_size` with `nextRecordsUrl` / `done` as Salesforce pages them, each
+//!   record (and nested relationship object) carrying `attributes {type, url}`;
+//! - `GET /services/data/vNN.0/sobjects/X/describe` answers `describe/X.json`;
+//! - `POST /services/oauth2/token` runs the JWT bearer grant: it verifies the RS256
+//!   assertion with `fixtures/salesforce/jwt-test-key.pub.pem` and records its claims.
+//!
+//! Any other request, or an unknown query, gets Salesforce's error shape
+//! (`[{"message","errorCode"}]`) and is remembered in [`FixtureOrg::unmatched`].
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+/// The access token the fixture org accepts.
+pub const TOKEN: &str = "00DFIXTURE0000001!AQ4AQFixtureSecretTokenValue";
+
+/// How the fixture org behaves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Objects whose queries are refused with `INSUFFICIENT_ACCESS` (the error message
+    /// echoes the bearer token, to prove that mamori redacts what servers send back).
+    pub deny: Vec<String>,
+    /// Objects whose first query answers 503 (to exercise retries).
+    pub fail_once: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    unmatched: Vec<String>,
+    failed_once: HashSet<String>,
+    jwt_claims: Vec<Value>,
+    jwt_errors: Vec<String>,
+}
+
+/// A running fixture org.
+pub struct FixtureOrg {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+struct Query {
+    api: String,
+    soql: String,
+    sobject: String,
+    relationships: serde_json::Map<String, Value>,
+    page_size: usize,
+    records: Vec<Value>,
+    error: Option<(u16, Value)>,
+}
+
+struct Org {
+    dir: PathBuf,
+    version: String,
+    queries: Vec<Query>,
+    options: Options,
+    url: String,
+    public_key: Vec<u8>,
+}
+
+fn normalize(soql: &str) -> String {
+    soql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The object a SOQL query reads (`... FROM Object ...`).
+fn from_object(soql: &str) -> String {
+    let words: Vec<&str> = soql.split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("FROM"))
+        .and_then(|i| words.get(i + 1))
+        .map(|s| s.to_string())
+        .unwrap_or_default()
+}
+
+fn load_queries(dir: &Path) -> Vec<Query> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("queries"))
+        .expect("fixtures/salesforce/org/queries")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read query fixture");
+        let entries: Vec<Value> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        for e in entries {
+            let soql = normalize(e["soql"].as_str().expect("soql"));
+            out.push(Query {
+                api: e["api"].as_str().unwrap_or("query").to_string(),
+                sobject: e["type"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| from_object(&soql)),
+                relationships: e["relationships"].as_object().cloned().unwrap_or_default(),
+                page_size: e["page_size"].as_u64().unwrap_or(2000) as usize,
+                records: e["records"].as_array().cloned().unwrap_or_default(),
+                error: e
+                    .get("status")
+                    .and_then(Value::as_u64)
+                    .map(|s| (s as u16, e["body"].clone())),
+                soql,
+            });
+        }
+    }
+    out
+}
+
+impl FixtureOrg {
+    /// Starts the org on a free local port.
+    pub fn start(options: Options) -> FixtureOrg {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/salesforce");
+        let dir = root.join("org");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let versions: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("versions.json")).expect("versions.json"),
+        )
+        .expect("versions.json is JSON");
+        let version = versions
+            .as_array()
+            .and_then(|v| v.last())
+            .and_then(|v| v["version"].as_str())
+            .expect("a version")
+            .to_string();
+        let org = Arc::new(Org {
+            queries: load_queries(&dir),
+            dir,
+            version,
+            options,
+            url: url.clone(),
+            public_key: std::fs::read(root.join("jwt-test-key.pub.pem")).expect("public key"),
+        });
+        let state = Arc::new(Mutex::new(State::default()));
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let org = org.clone();
+                let st = st.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &org, &st);
+                });
+            }
+        });
+        FixtureOrg { url, state }
+    }
+
+    /// Requests the org could not answer from its fixtures.
+    pub fn unmatched(&self) -> Vec<String> {
+        self.state.lock().expect("state").unmatched.clone()
+    }
+
+    /// Claims of the JWT bearer assertions that verified.
+    pub fn jwt_claims(&self) -> Vec<Value> {
+        self.state.lock().expect("state").jwt_claims.clone()
+    }
+
+    /// Why assertions were rejected.
+    pub fn jwt_errors(&self) -> Vec<String> {
+        self.state.lock().expect("state").jwt_errors.clone()
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let target = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Some(Request {
+        method,
+        path: path.to_string(),
+        query: parse_pairs(query),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn respond(mut stream: &TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
+    let text = body.to_string();
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )?;
+    stream.flush()
+}
+
+fn sf_error(code: &str, message: &str) -> Value {
+    json!([{ "message": message, "errorCode": code }])
+}
+
+fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<()> {
+    let Some(req) = read_request(&stream) else {
+        return Ok(());
+    };
+    let (status, body) = answer(&req, org, state);
+    respond(&stream, status, &body)
+}
+
+fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
+    if req.method == "POST" && req.path == "/services/oauth2/token" {
+        return token(req, org, state);
+    }
+    if req.method == "GET" && req.path == "/services/data/" {
+        let text = std::fs::read_to_string(org.dir.join("versions.json")).expect("versions");
+        return (200, serde_json::from_str(&text).expect("json"));
+    }
+    let bearer = req
+        .headers
+        .iter()
+        .find(|(k, _)| k == "authorization")
+        .map(|(_, v)| v.trim_start_matches("Bearer ").to_string())
+        .unwrap_or_default();
+    if bearer != TOKEN {
+        return (
+            401,
+            sf_error("INVALID_SESSION_ID", "Session expired or invalid"),
+        );
+    }
+    let prefix = format!("/services/data/v{}/", org.version);
+    let Some(rest) = req.path.strip_prefix(&prefix) else {
+        return unmatched(state, &req.path);
+    };
+    let (api, rest) = match rest.strip_prefix("tooling/") {
+        Some(r) => ("tooling", r),
+        None => ("query", rest),
+    };
+    if let Some(object) = rest
+        .strip_prefix("sobjects/")
+        .and_then(|r| r.strip_suffix("/describe"))
+    {
+        let file = org.dir.join("describe").join(format!("{object}.json"));
+        return match std::fs::read_to_string(&file) {
+            Ok(text) => (200, serde_json::from_str(&text).expect("describe json")),
+            Err(_) => {
+                state
+                    .lock()
+                    .expect("state")
+                    .unmatched
+                    .push(format!("describe {object}"));
+                (
+                    404,
+                    sf_error("NOT_FOUND", "The requested resource does not exist"),
+                )
+            }
+        };
+    }
+    if rest == "query" {
+        let soql = req
+            .query
+            .iter()
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| normalize(v))
+            .unwrap_or_default();
+        return run_query(org, state, api, &soql, &bearer);
+    }
+    if let Some(locator) = rest.strip_prefix("query/") {
+        // `01gFX<index>-<offset>`, as handed out in nextRecordsUrl.
+        let parsed = locator
+            .strip_prefix("01gFX")
+            .and_then(|l| l.split_once('-'))
+            .and_then(|(i, o)| Some((i.parse::<usize>().ok()?, o.parse::<usize>().ok()?)));
+        if let Some((index, offset)) = parsed {
+            if let Some(q) = org.queries.get(index) {
+                return (200, page(org, index, q, offset));
+            }
+        }
+        return (
+            400,
+            sf_error("INVALID_QUERY_LOCATOR", "invalid query locator"),
+        );
+    }
+    unmatched(state, &req.path)
+}
+
+fn unmatched(state: &Mutex<State>, what: &str) -> (u16, Value) {
+    state
+        .lock()
+        .expect("state")
+        .unmatched
+        .push(what.to_string());
+    (
+        404,
+        sf_error("NOT_FOUND", "The requested resource does not exist"),
+    )
+}
+
+fn run_query(org: &Org, state: &Mutex<State>, api: &str, soql: &str, bearer: &str) -> (u16, Value) {
+    let object = from_object(soql);
+    if org.options.deny.iter().any(|d| *d == object) {
+        return (
+            403,
+            sf_error(
+                "INSUFFICIENT_ACCESS",
+                &format!("insufficient access rights on object {object} for session {bearer}"),
+            ),
+        );
+    }
+    if org.options.fail_once.iter().any(|d| *d == object) {
+        let mut st = state.lock().expect("state");
+        if st.failed_once.insert(object.clone()) {
+            return (
+                503,
+                sf_error(
+                    "SERVER_UNAVAILABLE",
+                    "The server is temporarily unavailable",
+                ),
+            );
+        }
+    }
+    let found = org
+        .queries
+        .iter()
+        .enumerate()
+        .find(|(_, q)| q.api == api && q.soql == soql);
+    let Some((index, q)) = found else {
+        state
+            .lock()
+            .expect("state")
+            .unmatched
+            .push(format!("{api}: {soql}"));
+        return (
+            400,
+            sf_error(
+                "MALFORMED_QUERY",
+                &format!("the fixture org has no answer for: {soql}"),
+            ),
+        );
+    };
+    if let Some((status, body)) = &q.error {
+        return (*status, body.clone());
+    }
+    (200, page(org, index, q, 0))
+}
+
+/// One page of a query's records, shaped as the REST or Tooling API shapes it.
+fn page(org: &Org, index: usize, q: &Query, offset: usize) -> Value {
+    let total = q.records.len();
+    let end = (offset + q.page_size).min(total);
+    let base = if q.api == "tooling" {
+        format!("/services/data/v{}/tooling", org.version)
+    } else {
+        format!("/services/data/v{}", org.version)
+    };
+    let records: Vec<Value> = q.records[offset.min(total)..end]
+        .iter()
+        .map(|r| with_attributes(r, &q.sobject, &q.relationships, &base))
+        .collect();
+    let done = end >= total;
+    let mut body = json!({ "totalSize": total, "done": done, "records": records });
+    if q.api == "tooling" {
+        body["size"] = json!(total);
+        body["entityTypeName"] = json!(q.sobject);
+        body["queryLocator"] = Value::Null;
+    }
+    if !done {
+        let locator = format!("01gFX{index}-{end}");
+        body["nextRecordsUrl"] = json!(format!("{base}/query/{locator}"));
+        if q.api == "tooling" {
+            body["queryLocator"] = json!(locator);
+        }
+    }
+    body
+}
+
+/// Adds `attributes {type, url}` to a record and to its nested relationship objects.
+fn with_attributes(
+    record: &Value,
+    sobject: &str,
+    relationships: &serde_json::Map<String, Value>,
+    base: &str,
+) -> Value {
+    let Some(obj) = record.as_object() else {
+        return record.clone();
+    };
+    let mut out = serde_json::Map::new();
+    let id = obj
+        .get("Id")
+        .and_then(Value::as_str)
+        .unwrap_or("000000000000000AAA");
+    out.insert(
+        "attributes".into(),
+        obj.get("attributes").cloned().unwrap_or_else(
+            || json!({ "type": sobject, "url": format!("{base}/sobjects/{sobject}/{id}") }),
+        ),
+    );
+    for (k, v) in obj {
+        if k == "attributes" {
+            continue;
+        }
+        let nested = match v {
+            Value::Object(_) if k != "Metadata" => {
+                let ty = relationships
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or(k.as_str());
+                with_attributes(v, ty, relationships, base)
+            }
+            Value::String(s) => relative_date(s).map_or_else(|| v.clone(), Value::String),
+            other => other.clone(),
+        };
+        out.insert(k.clone(), nested);
+    }
+    Value::Object(out)
+}
+
+/// `{{days_ago:N}}` -> that instant in Salesforce's datetime format, so that fixtures
+/// stay "recent" or "stale" whenever the tests run.
+fn relative_date(s: &str) -> Option<String> {
+    let days: i64 = s
+        .strip_prefix("{{days_ago:")?
+        .strip_suffix("}}")?
+        .parse()
+        .ok()?;
+    let t = chrono::Utc::now() - chrono::Duration::days(days);
+    Some(t.format("%Y-%m-%dT%H:%M:%S.000+0000").to_string())
+}
+
+fn token(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
+    let form = parse_pairs(&req.body);
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let invalid = |state: &Mutex<State>, why: String| {
+        state.lock().expect("state").jwt_errors.push(why.clone());
+        (
+            400,
+            json!({"error": "invalid_grant", "error_description": why}),
+        )
+    };
+    if get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
+        return invalid(
+            state,
+            format!("unsupported grant_type {}", get("grant_type")),
+        );
+    }
+    let key = match jsonwebtoken::DecodingKey::from_rsa_pem(&org.public_key) {
+        Ok(k) => k,
+        Err(e) => return invalid(state, format!("bad test key: {e}")),
+    };
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[org.url.as_str()]);
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    match jsonwebtoken::decode::<Value>(&get("assertion"), &key, &validation) {
+        Ok(data) => {
+            state.lock().expect("state").jwt_claims.push(data.claims);
+            (
+                200,
+                json!({
+                    "access_token": TOKEN,
+                    "scope": "api",
+                    "instance_url": org.url,
+                    "id": format!("{}/id/00DFIXTURE0000001AAA/005FIXTURE00001AAA", org.url),
+                    "token_type": "Bearer"
+                }),
+            )
+        }
+        Err(e) => invalid(state, format!("assertion rejected: {e}")),
+    }
+}
