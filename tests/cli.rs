@@ -170,13 +170,13 @@ fn fail_on_exit_codes_follow_the_demo() {
         "high",
     ]);
     assert_eq!(code(&o), 1);
-    // Restricted to a service whose failures are all medium, --fail-on high passes.
+    // Restricted to a medium check, --fail-on high passes.
     let o = mamori(&[
         "scan",
         "--inventory",
         demo().to_str().unwrap(),
-        "--service",
-        "health-check",
+        "--check",
+        "salesforce-health-check-score-low",
         "--fail-on",
         "high",
     ]);

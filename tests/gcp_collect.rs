@@ -7,6 +7,8 @@
 //! `mamori-disabled` has the Compute Engine API disabled. Organization `123456789012`
 //! contains `mamori-fixture` directly and `mamori-disabled` in folder 456.
 
+#![cfg(feature = "gcp")]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -197,7 +197,7 @@ fn compliance_view_shows_each_control_with_its_status() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("CIS Amazon Web Services Foundations Benchmark"));
-    // Root MFA (2.5) fails on the demo account; the security group control is failing
+    // Root MFA (1.4) fails on the demo account; the security group control is failing
     // too, and lists the region that could not be read.
     let control_line = |id: &str| {
         text.lines()
@@ -209,7 +209,7 @@ fn compliance_view_shows_each_control_with_its_status() {
             .unwrap_or_else(|| panic!("no row for control {id}:\n{text}"))
             .to_string()
     };
-    assert!(control_line("2.5").contains("FAIL"));
+    assert!(control_line("1.4").contains("FAIL"));
     assert!(text.contains("[not evaluated]"));
 
     let md = mamori()

@@ -7,6 +7,8 @@
 //! list of failing (check, resource) pairs, restricted at run time to the checks this
 //! build contains.
 
+#![cfg(feature = "salesforce")]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -2,9 +2,12 @@
 //! [`Inventory`](crate::inventory::Inventory). Collectors never judge; a failed call
 //! becomes a [`CollectionError`](crate::inventory::CollectionError) and the scan goes on.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "gcp")]
 pub mod gcp;
 pub mod progress;
+#[cfg(feature = "salesforce")]
 pub mod salesforce;
 
 pub use progress::Progress;
@@ -33,4 +36,12 @@ impl CollectError {
             help: Some(help.into()),
         }
     }
+}
+
+/// The error for a provider this build was compiled without.
+pub fn not_built(provider: &str) -> CollectError {
+    CollectError::Config(format!(
+        "this mamori was built without the `{provider}` collector (cargo feature `{provider}`); \
+         evaluate a saved inventory with `mamori scan --inventory FILE`"
+    ))
 }

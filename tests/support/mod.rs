@@ -3,4 +3,5 @@
 #![allow(dead_code)]
 
 pub mod gcp_fixture_server;
+#[cfg(feature = "salesforce")]
 pub mod sf_org;
