@@ -74,7 +74,14 @@ impl Clients {
         }
     }
 
-    regional_client!(sts, aws_sdk_sts);
+    /// An STS client: few attempts, so that refused or unreachable credentials fail fast.
+    pub(crate) fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
     regional_client!(iam, aws_sdk_iam);
     regional_client!(ec2, aws_sdk_ec2);
     regional_client!(kms, aws_sdk_kms);

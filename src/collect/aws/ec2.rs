@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aws_sdk_ec2::types::{Filter, ImageAttributeName, IpPermission, SnapshotAttributeName, Tag};
+use aws_sdk_ec2::types::{ImageAttributeName, IpPermission, SnapshotAttributeName, Tag};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
@@ -537,22 +537,15 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
     };
     let logs = async {
         let mut out: HashMap<String, Vec<Value>> = HashMap::new();
-        let mut pages = c
-            .describe_flow_logs()
-            .filter(
-                Filter::builder()
-                    .name("resource-type")
-                    .values("VPC")
-                    .build(),
-            )
-            .into_paginator()
-            .send();
+        let mut pages = c.describe_flow_logs().into_paginator().send();
         while let Some(p) = pages.next().await {
             pb.inc(1);
             match p {
                 Ok(p) => {
                     for f in p.flow_logs() {
-                        let Some(rid) = f.resource_id() else { continue };
+                        let Some(rid) = f.resource_id().filter(|r| r.starts_with("vpc-")) else {
+                            continue;
+                        };
                         let mut m = Map::new();
                         if let Some(v) = f.flow_log_id() {
                             m.insert("id".into(), json!(v));
