@@ -312,7 +312,17 @@ def seed_region(region):
         AutoMinorVersionUpgrade=False,
     )
 
-    del default_vpc
+    # Stable names for what the region comes with (ids are random): the default VPC and
+    # every network ACL created without a name (the VPCs' default ACLs).
+    ec2.create_tags(Resources=[default_vpc], Tags=[{"Key": "Name", "Value": "default-vpc"}])
+    names = {v["VpcId"]: next((t["Value"] for t in v.get("Tags", []) if t["Key"] == "Name"), v["VpcId"])
+             for v in ec2.describe_vpcs()["Vpcs"]}
+    for acl in ec2.describe_network_acls()["NetworkAcls"]:
+        if not any(t["Key"] == "Name" for t in acl.get("Tags", [])):
+            ec2.create_tags(
+                Resources=[acl["NetworkAclId"]],
+                Tags=[{"Key": "Name", "Value": f"default-acl-{names[acl['VpcId']]}"}],
+            )
 
 
 def seed_logging():

@@ -25,7 +25,9 @@ pub fn moto_server_path() -> Option<PathBuf> {
             if std::env::var_os("CI").is_some() {
                 panic!("{why}: the AWS tests need moto server (scripts/test installs it)");
             }
-            eprintln!("SKIPPED: {why}; run scripts/test to install moto server and run the AWS tests");
+            eprintln!(
+                "SKIPPED: {why}; run scripts/test to install moto server and run the AWS tests"
+            );
             None
         }
     }
@@ -322,7 +324,10 @@ impl Stub {
             if body.contains("<GetBucketVersioningResponse") {
                 resp.body = body
                     .replace("<GetBucketVersioningResponse", "<VersioningConfiguration")
-                    .replace("</GetBucketVersioningResponse>", "</VersioningConfiguration>")
+                    .replace(
+                        "</GetBucketVersioningResponse>",
+                        "</VersioningConfiguration>",
+                    )
                     .into_bytes();
             }
             resp
@@ -359,7 +364,10 @@ pub fn forward(port: u16, req: &Message) -> Reply {
     };
     let mut head = format!("{} {} HTTP/1.1\r\n", req.method, req.path);
     for (k, v) in &req.headers {
-        if matches!(k.as_str(), "host" | "connection" | "transfer-encoding" | "content-length") {
+        if matches!(
+            k.as_str(),
+            "host" | "connection" | "transfer-encoding" | "content-length"
+        ) {
             continue;
         }
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -377,7 +385,12 @@ pub fn forward(port: u16, req: &Message) -> Reply {
     let headers = resp
         .headers
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "content-length" | "connection" | "transfer-encoding"))
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "content-length" | "connection" | "transfer-encoding"
+            )
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     Reply {

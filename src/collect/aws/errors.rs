@@ -34,7 +34,14 @@ where
 {
     match err.message() {
         Some(m) if !m.is_empty() => m.to_string(),
-        _ => aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
+        _ => {
+            // The full context repeats the raw response; keep the first part.
+            let full = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
+            match full.char_indices().nth(300) {
+                Some((i, _)) => format!("{}...", &full[..i]),
+                None => full,
+            }
+        }
     }
 }
 
