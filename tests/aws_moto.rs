@@ -170,6 +170,12 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     );
     let recorded = moto.recorded();
     let r = report(&out);
+    // For debugging: MAMORI_AWS_TEST_OUT=DIR keeps the report and the inventory.
+    if let Some(keep) = std::env::var_os("MAMORI_AWS_TEST_OUT") {
+        let keep = Path::new(&keep);
+        std::fs::write(keep.join("report.json"), &out.stdout).expect("keep the report");
+        std::fs::copy(&inv_path, keep.join("inventory.json")).expect("keep the inventory");
+    }
     let inventory: Value =
         serde_json::from_str(&std::fs::read_to_string(&inv_path).expect("inventory"))
             .expect("inventory JSON");

@@ -289,6 +289,20 @@ def seed_region(region):
     )
     ec2.enable_ebs_encryption_by_default()
 
+    # AMIs owned by the account: one private, one public.
+    good_instance = ec2.describe_instances(
+        Filters=[{"Name": "tag:Name", "Values": ["good-instance"]}]
+    )["Reservations"][0]["Instances"][0]["InstanceId"]
+    ec2.create_image(InstanceId=good_instance, Name="good-ami")
+    bad_ami = ec2.create_image(InstanceId=good_instance, Name="bad-ami-public")["ImageId"]
+    ec2.modify_image_attribute(
+        ImageId=bad_ami, LaunchPermission={"Add": [{"Group": "all"}]}
+    )
+    # The snapshots backing the AMIs, named for stable results.
+    for snap in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]:
+        if not any(t["Key"] == "Name" for t in snap.get("Tags", [])):
+            ec2.create_tags(Resources=[snap["SnapshotId"]], Tags=[{"Key": "Name", "Value": "ami-backing-snapshot"}])
+
     # KMS keys.
     kms = client("kms", region)
     good_key = kms.create_key(Description="good")["KeyMetadata"]["KeyId"]
@@ -310,6 +324,11 @@ def seed_region(region):
         MasterUsername="admin1", MasterUserPassword="Xx-long-password-1", AllocatedStorage=20,
         PubliclyAccessible=True, StorageEncrypted=False, BackupRetentionPeriod=0, DeletionProtection=False,
         AutoMinorVersionUpgrade=False,
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="good-db-snapshot")
+    rds.create_db_snapshot(DBInstanceIdentifier="good-db", DBSnapshotIdentifier="bad-db-snapshot-public")
+    rds.modify_db_snapshot_attribute(
+        DBSnapshotIdentifier="bad-db-snapshot-public", AttributeName="restore", ValuesToAdd=["all"]
     )
 
     # Stable names for what the region comes with (ids are random): the default VPC and
