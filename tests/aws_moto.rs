@@ -302,6 +302,46 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         );
     }
 
+    // Under heavy throttling (every third call refused with its protocol's throttling
+    // error) the scan reports exactly what the clean one did.
+    let throttled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
+    let throttled_report = report(&scan(
+        &throttling.url,
+        &[("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer.url.as_str())],
+        &[],
+    ));
+    let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        throttled_count > 50,
+        "only {throttled_count} throttled replies"
+    );
+    let outcome = |rep: &Value| -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = rep["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                (
+                    f["check_id"].as_str().unwrap_or_default().to_string(),
+                    f["resource"]["id"].as_str().unwrap_or_default().to_string(),
+                    f["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        throttled_report["scan"]["collection_errors"],
+        serde_json::json!([]),
+        "collection errors under throttling"
+    );
+    assert!(
+        outcome(&throttled_report) == outcome(&r),
+        "findings under throttling differ from the clean scan"
+    );
+
     // (c) KMS refusing every call: KMS checks report `error`, everything else is unchanged.
     let kms = access_denied_json_stub();
     let mut denied_env = services.to_vec();

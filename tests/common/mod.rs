@@ -10,6 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The moto server binary from `MAMORI_MOTO_SERVER`. Without it the test fails when `CI`
@@ -318,7 +319,33 @@ impl Stub {
     /// root element (`GetBucketVersioningResponse`) differs from S3's
     /// (`VersioningConfiguration`) and is refused by strict XML clients.
     pub fn s3_fixing_proxy(moto_port: u16) -> Stub {
+        Stub::moto_proxy(moto_port, None)
+    }
+
+    /// Like [`Stub::s3_fixing_proxy`], for every service; with `throttle_every = Some(n)`
+    /// every n-th request (except STS) is answered with the throttling error of its
+    /// protocol instead of being forwarded. The count of throttled replies is in the
+    /// returned counter.
+    pub fn moto_proxy(moto_port: u16, throttle_every: Option<usize>) -> Stub {
+        Stub::moto_proxy_counted(moto_port, throttle_every, Arc::new(AtomicUsize::new(0)))
+    }
+
+    /// [`Stub::moto_proxy`] counting throttled replies in `throttled`.
+    pub fn moto_proxy_counted(
+        moto_port: u16,
+        throttle_every: Option<usize>,
+        throttled: Arc<AtomicUsize>,
+    ) -> Stub {
+        let seen = AtomicUsize::new(0);
         Stub::start(move |req| {
+            if let Some(n) = throttle_every {
+                let body = String::from_utf8_lossy(&req.body);
+                let sts = body.contains("Action=GetCallerIdentity");
+                if !sts && seen.fetch_add(1, Ordering::SeqCst) % n == 0 {
+                    throttled.fetch_add(1, Ordering::SeqCst);
+                    return throttle_reply(req, &body);
+                }
+            }
             let mut resp = forward(moto_port, req);
             let body = String::from_utf8_lossy(&resp.body);
             if body.contains("<GetBucketVersioningResponse") {
@@ -332,6 +359,45 @@ impl Stub {
             }
             resp
         })
+    }
+}
+
+/// The throttling error each protocol answers with (see the API notes).
+fn throttle_reply(req: &Message, body: &str) -> Reply {
+    let xml = |status: u16, text: &str| Reply {
+        status,
+        headers: vec![("Content-Type".into(), "text/xml".into())],
+        body: text.as_bytes().to_vec(),
+    };
+    if req.headers.contains_key("x-amz-target") {
+        // JSON protocols (KMS, CloudTrail, Config).
+        Reply::json(
+            400,
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        )
+    } else if body.contains("Version=2016-11-15") {
+        xml(
+            503,
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>1</RequestID></Response>",
+        )
+    } else if body.contains("Action=") {
+        // Query protocols (IAM, RDS).
+        xml(
+            400,
+            "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>",
+        )
+    } else if req.path.starts_with("/detector") || req.path.starts_with("/analyzer") {
+        // REST-JSON (GuardDuty, Access Analyzer).
+        let mut r = Reply::json(429, r#"{"message":"Rate exceeded"}"#);
+        r.headers
+            .push(("x-amzn-ErrorType".into(), "ThrottlingException".into()));
+        r
+    } else {
+        // S3 and s3control.
+        xml(
+            503,
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
+        )
     }
 }
 

@@ -101,10 +101,10 @@ impl Clients {
 
     /// An S3 client for `region` (cached); path-style addressing with an endpoint override.
     pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
-        if let Ok(map) = self.s3.lock() {
-            if let Some(c) = map.get(region) {
-                return c.clone();
-            }
+        if let Ok(map) = self.s3.lock()
+            && let Some(c) = map.get(region)
+        {
+            return c.clone();
         }
         let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))

@@ -472,14 +472,14 @@ async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif
             if let Some(s) = i.state() {
                 data.insert("state".into(), json!(s.as_str()));
             }
-            if let Some(s) = i.creation_date() {
-                if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
-                    let d = d.with_timezone(&chrono::Utc);
-                    data.insert(
-                        "created".into(),
-                        json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                    );
-                }
+            if let Some(s) = i.creation_date()
+                && let Ok(d) = chrono::DateTime::parse_from_rfc3339(s)
+            {
+                let d = d.with_timezone(&chrono::Utc);
+                data.insert(
+                    "created".into(),
+                    json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                );
             }
             pb.inc(1);
             match c

@@ -96,33 +96,48 @@ struct Group {
 /// Users, groups, roles and policies, then their resources.
 async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::ProgressBar) {
     let kinds: &'static [&'static str] = &[USER, GROUP, ROLE, POLICY];
-    let mut pages = client
-        .get_account_authorization_details()
-        .filter(EntityType::User)
-        .filter(EntityType::Group)
-        .filter(EntityType::Role)
-        .filter(EntityType::LocalManagedPolicy)
-        .into_paginator()
-        .send();
-    let mut users = Vec::new();
-    let mut groups_raw = Vec::new();
-    let mut roles = Vec::new();
-    let mut policies = Vec::new();
-    while let Some(page) = pages.next().await {
-        pb.inc(1);
-        match page {
-            Ok(p) => {
-                users.extend(p.user_detail_list.unwrap_or_default());
-                groups_raw.extend(p.group_detail_list.unwrap_or_default());
-                roles.extend(p.role_detail_list.unwrap_or_default());
-                policies.extend(p.policies.unwrap_or_default());
+    // The credential report is generated while the entities are paged in.
+    let details = async {
+        let mut pages = client
+            .get_account_authorization_details()
+            .filter(EntityType::User)
+            .filter(EntityType::Group)
+            .filter(EntityType::Role)
+            .filter(EntityType::LocalManagedPolicy)
+            .into_paginator()
+            .send();
+        let mut users = Vec::new();
+        let mut groups_raw = Vec::new();
+        let mut roles = Vec::new();
+        let mut policies = Vec::new();
+        while let Some(page) = pages.next().await {
+            pb.inc(1);
+            match page {
+                Ok(p) => {
+                    users.extend(p.user_detail_list.unwrap_or_default());
+                    groups_raw.extend(p.group_detail_list.unwrap_or_default());
+                    roles.extend(p.role_detail_list.unwrap_or_default());
+                    policies.extend(p.policies.unwrap_or_default());
+                }
+                Err(e) => {
+                    op("GetAccountAuthorizationDetails", kinds).fail(ctx, &e, None);
+                    return None;
+                }
             }
-            Err(e) => {
-                op("GetAccountAuthorizationDetails", kinds).fail(ctx, &e, None);
-                return;
+        }
+        Some((users, groups_raw, roles, policies))
+    };
+    let (details, report) = futures::join!(details, credential_report(ctx, client, pb));
+    if let Some(rows) = &report {
+        if let Some(root) = rows.get("<root_account>") {
+            if let Some(v) = credential_fields(root).get("last_used") {
+                ctx.facts(|facts| facts.set("root_last_used", v.clone()));
             }
         }
     }
+    let Some((users, groups_raw, roles, policies)) = details else {
+        return;
+    };
 
     // Customer-managed policies: documents by ARN, and one resource each.
     let mut documents: HashMap<String, Value> = HashMap::new();
@@ -296,8 +311,6 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
         );
     }
 
-    let report = credential_report(ctx, client, pb).await;
-
     for u in &users {
         let name = u.user_name().unwrap_or_default().to_string();
         let arn = u.arn().unwrap_or_default().to_string();
@@ -365,15 +378,6 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
                 .named(name)
                 .with_tags(tags),
         );
-    }
-
-    if let Some(rows) = &report {
-        if let Some(root) = rows.get("<root_account>") {
-            let f = credential_fields(root);
-            if let Some(v) = f.get("last_used") {
-                ctx.facts(|facts| facts.set("root_last_used", v.clone()));
-            }
-        }
     }
 
     for r in &roles {
