@@ -27,15 +27,25 @@ fn op(operation: &'static str) -> Op<'static> {
 pub(crate) async fn collect(ctx: &Ctx) {
     let pb = ctx.progress.task("s3");
     let client = ctx.clients.s3(&ctx.clients.home_region);
-    pb.inc(1);
-    let buckets = match client.list_buckets().send().await {
-        Ok(o) => o.buckets.unwrap_or_default(),
-        Err(e) => {
-            op("ListBuckets").fail(ctx, &e, None);
-            pb.finish_and_clear();
-            return;
+    // Paged listing: S3 then also answers each bucket's region, which saves a
+    // GetBucketLocation per bucket (servers that omit it get the extra call).
+    let mut buckets = Vec::new();
+    let mut pages = client
+        .list_buckets()
+        .max_buckets(10_000)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        pb.inc(1);
+        match page {
+            Ok(o) => buckets.extend(o.buckets.unwrap_or_default()),
+            Err(e) => {
+                op("ListBuckets").fail(ctx, &e, None);
+                pb.finish_and_clear();
+                return;
+            }
         }
-    };
+    }
     let pending: Vec<Option<PendingBucket>> = futures::stream::iter(buckets)
         .map(|b| {
             let pb = &pb;
