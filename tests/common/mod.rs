@@ -341,7 +341,7 @@ impl Stub {
             if let Some(n) = throttle_every {
                 let body = String::from_utf8_lossy(&req.body);
                 let sts = body.contains("Action=GetCallerIdentity");
-                if !sts && seen.fetch_add(1, Ordering::SeqCst) % n == 0 {
+                if !sts && seen.fetch_add(1, Ordering::SeqCst).is_multiple_of(n) {
                     throttled.fetch_add(1, Ordering::SeqCst);
                     return throttle_reply(req, &body);
                 }

@@ -639,14 +639,14 @@ async fn nacls(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif:
                     if let Some(c) = e.ipv6_cidr_block() {
                         m.insert("ipv6_cidr_block".into(), json!(c));
                     }
-                    if proto == "tcp" || proto == "udp" {
-                        if let Some(r) = e.port_range() {
-                            if let Some(f) = r.from() {
-                                m.insert("from_port".into(), json!(f));
-                            }
-                            if let Some(t) = r.to() {
-                                m.insert("to_port".into(), json!(t));
-                            }
+                    if (proto == "tcp" || proto == "udp")
+                        && let Some(r) = e.port_range()
+                    {
+                        if let Some(f) = r.from() {
+                            m.insert("from_port".into(), json!(f));
+                        }
+                        if let Some(t) = r.to() {
+                            m.insert("to_port".into(), json!(t));
                         }
                     }
                     m.insert("protocol".into(), json!(proto));

@@ -128,12 +128,11 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
         Some((users, groups_raw, roles, policies))
     };
     let (details, report) = futures::join!(details, credential_report(ctx, client, pb));
-    if let Some(rows) = &report {
-        if let Some(root) = rows.get("<root_account>") {
-            if let Some(v) = credential_fields(root).get("last_used") {
-                ctx.facts(|facts| facts.set("root_last_used", v.clone()));
-            }
-        }
+    if let Some(rows) = &report
+        && let Some(root) = rows.get("<root_account>")
+        && let Some(v) = credential_fields(root).get("last_used")
+    {
+        ctx.facts(|facts| facts.set("root_last_used", v.clone()));
     }
     let Some((users, groups_raw, roles, policies)) = details else {
         return;
@@ -183,10 +182,10 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
         .chain(roles.iter().map(|r| r.attached_managed_policies()));
     for list in attached_lists {
         for a in list {
-            if let Some(arn) = a.policy_arn() {
-                if !documents.contains_key(arn) {
-                    wanted.insert(arn.to_string());
-                }
+            if let Some(arn) = a.policy_arn()
+                && !documents.contains_key(arn)
+            {
+                wanted.insert(arn.to_string());
             }
         }
     }
@@ -348,8 +347,8 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             "policies".into(),
             Value::Array(pols.iter().map(Attached::to_json).collect()),
         );
-        match &report {
-            Some(rows) => match rows.get(&name) {
+        if let Some(rows) = &report {
+            match rows.get(&name) {
                 Some(row) => data.extend(credential_fields(row)),
                 None => op("GetCredentialReport", &[USER]).fail_with(
                     ctx,
@@ -357,8 +356,7 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
                     format!("user {name} is not in the credential report yet (it is regenerated at most every 4 hours)"),
                     Some(&arn),
                 ),
-            },
-            None => {}
+            }
         }
         if incomplete {
             op("GetPolicyVersion", &[USER]).fail_with(
@@ -762,10 +760,10 @@ async fn server_certificates(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indic
 async fn alias(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::ProgressBar) {
     pb.inc(1);
     // The alias only names the account; a failure leaves no check incomplete.
-    if let Ok(o) = client.list_account_aliases().send().await {
-        if let Some(a) = o.account_aliases().first() {
-            ctx.facts(|f| f.set("alias", json!(a)));
-        }
+    if let Ok(o) = client.list_account_aliases().send().await
+        && let Some(a) = o.account_aliases().first()
+    {
+        ctx.facts(|f| f.set("alias", json!(a)));
     }
 }
 

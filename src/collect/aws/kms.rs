@@ -157,10 +157,10 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                     match c.get_key_rotation_status().key_id(&id).send().await {
                         Ok(o) => {
                             data.insert("rotation_enabled".into(), json!(o.key_rotation_enabled()));
-                            if let Some(p) = o.rotation_period_in_days() {
-                                if o.key_rotation_enabled() {
-                                    data.insert("rotation_period_days".into(), json!(p));
-                                }
+                            if let Some(p) = o.rotation_period_in_days()
+                                && o.key_rotation_enabled()
+                            {
+                                data.insert("rotation_period_days".into(), json!(p));
                             }
                         }
                         Err(e) => op("GetKeyRotationStatus").fail(ctx, &e, Some(&rid)),

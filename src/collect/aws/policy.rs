@@ -153,7 +153,7 @@ mod tests {
             "Principal":{"AWS":"*","Service":["ec2.amazonaws.com"]},
             "Action":"S3:GetObject","Resource":"arn:aws:s3:::b/*",
             "Condition":{"Bool":{"aws:SecureTransport":false}}}}"#;
-        let v = parse(doc).unwrap();
+        let v = parse(doc).expect("a policy");
         let s = &v["statements"][0];
         assert_eq!(s["effect"], "Allow");
         assert_eq!(s["actions"], json!(["s3:getobject"]));
@@ -169,14 +169,14 @@ mod tests {
     #[test]
     fn url_encoded_documents_are_decoded() {
         let doc = "%7B%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D";
-        let v = parse(doc).unwrap();
+        let v = parse(doc).expect("a policy");
         assert_eq!(v["statements"][0]["actions"], json!(["*"]));
         assert_eq!(v["statements"][0]["principals"], json!([]));
     }
 
     #[test]
     fn star_principal_string() {
-        let v = parse(r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":["iam:*"],"NotResource":"x"}]}"#).unwrap();
+        let v = parse(r#"{"Statement":[{"Effect":"Deny","Principal":"*","NotAction":["iam:*"],"NotResource":"x"}]}"#).expect("a policy");
         let s = &v["statements"][0];
         assert_eq!(s["principals"], json!(["*"]));
         assert_eq!(s["not_actions"], json!(["iam:*"]));
