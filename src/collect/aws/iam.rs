@@ -155,7 +155,6 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             "attachment_count".into(),
             json!(p.attachment_count().unwrap_or(0)),
         );
-        data.insert("is_attachable".into(), json!(p.is_attachable()));
         if let Some(v) = p.default_version_id() {
             data.insert("default_version_id".into(), json!(v));
         }
@@ -335,14 +334,6 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             data.insert("created".into(), json!(c));
         }
         data.insert("groups".into(), json!(u.group_list()));
-        data.insert(
-            "inline_policy_count".into(),
-            json!(u.user_policy_list().len()),
-        );
-        data.insert(
-            "attached_policy_count".into(),
-            json!(u.attached_managed_policies().len()),
-        );
         data.insert(
             "policies".into(),
             Value::Array(pols.iter().map(Attached::to_json).collect()),
@@ -569,7 +560,6 @@ fn credential_fields(row: &HashMap<String, String>) -> Map<String, Value> {
             continue;
         };
         let mut k = Map::new();
-        k.insert("slot".into(), json!(n));
         let active = flag(&format!("access_key_{n}_active")).unwrap_or(false);
         k.insert(
             "status".into(),
@@ -792,7 +782,7 @@ mod tests {
         assert!(f.get("password_last_used").is_none());
         assert_eq!(
             f["access_keys"],
-            json!([{"slot": 1, "status": "Active", "created": "2026-01-01T00:00:00Z"}])
+            json!([{"status": "Active", "created": "2026-01-01T00:00:00Z"}])
         );
     }
 }
