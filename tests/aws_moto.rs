@@ -9,13 +9,14 @@
 //! Regenerate it with `MAMORI_UPDATE_EXPECTED=1 cargo test --test aws_moto` and review
 //! the diff.
 
-mod common;
+#[path = "aws/harness.rs"]
+mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{Message, Moto, Reply, Stub};
+use harness::{Message, Moto, Reply, Stub};
 use serde_json::Value;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
@@ -147,7 +148,7 @@ fn is_read(method: &str, action: &str) -> bool {
 
 #[test]
 fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
-    let Some(bin) = common::moto_server_path() else {
+    let Some(bin) = harness::moto_server_path() else {
         return;
     };
     let moto = Moto::start(&bin);
@@ -426,7 +427,7 @@ fn refused_credentials_exit_3_with_a_clear_message() {
     assert!(stderr.contains("aws sso login"), "{stderr}");
 
     // Nothing listening at all.
-    let port = common::free_port();
+    let port = harness::free_port();
     let out = scan(&format!("http://127.0.0.1:{port}"), &[], &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
