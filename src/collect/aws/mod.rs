@@ -1,14 +1,164 @@
-//! AWS collection (see the AWS provider issue): one module per service.
+//! AWS collection: one module per service, run per region and per service in parallel
+//! with bounded concurrency.
+//!
+//! Flow: the SDK's default credential chain (optionally `--profile`) and
+//! `GetCallerIdentity` establish the account (a failure there is fatal, exit 3); the
+//! regions are `--region` or every enabled region (`DescribeRegions`); then the global
+//! services (IAM, S3, account-level S3 Public Access Block) and every regional service
+//! run as independent units. Each unit pushes normalized resources into a shared
+//! [`Ctx`]; account-wide facts are gathered in [`account::AccountFacts`] and become one
+//! `aws.account` resource at the end. A failed call becomes a
+//! [`CollectionError`](crate::inventory::CollectionError) naming the kinds it leaves
+//! incomplete, and the scan goes on.
+
+mod accessanalyzer;
+mod account;
+mod clients;
+mod cloudtrail;
+mod configservice;
+mod ec2;
+mod errors;
+mod guardduty;
+mod iam;
+mod kms;
+pub mod policy;
+mod rds;
+mod s3;
+mod sts;
+
+use std::sync::Mutex;
+
+use futures::StreamExt;
+use futures::future::BoxFuture;
 
 use crate::cli::AwsArgs;
-use crate::inventory::Inventory;
+use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
 
 use super::{CollectError, Progress};
 
+pub(crate) use clients::Clients;
+
+/// How many collection units (a service in a region) run at once.
+const UNIT_CONCURRENCY: usize = 12;
+
+/// How many per-resource calls one unit keeps in flight (e.g. per-bucket S3 calls).
+pub(crate) const ITEM_CONCURRENCY: usize = 16;
+
+/// Shared state of one account's collection.
+pub(crate) struct Ctx {
+    /// The account id (scope id).
+    pub account: String,
+    /// The partition of the account (`aws`, `aws-cn`, `aws-us-gov`), taken from the caller ARN.
+    pub partition: String,
+    /// Service clients.
+    pub clients: Clients,
+    /// Progress reporting.
+    pub progress: Progress,
+    resources: Mutex<Vec<Resource>>,
+    errors: Mutex<Vec<CollectionError>>,
+    /// Account-wide facts, denormalized onto the `aws.account` resource at the end.
+    pub facts: Mutex<account::AccountFacts>,
+}
+
+impl Ctx {
+    /// Adds a resource (in this account).
+    pub fn push(&self, r: Resource) {
+        if let Ok(mut v) = self.resources.lock() {
+            v.push(r);
+        }
+    }
+
+    /// Starts a resource of `kind` in this account.
+    pub fn resource(
+        &self,
+        kind: &str,
+        id: impl Into<String>,
+        data: &serde_json::Value,
+    ) -> Resource {
+        Resource::new(Provider::Aws, kind, self.account.clone(), id, data)
+    }
+
+    /// Records a failed call.
+    pub fn record(&self, e: CollectionError) {
+        if let Ok(mut v) = self.errors.lock() {
+            v.push(e);
+        }
+    }
+
+    /// Updates the account facts.
+    pub fn facts<F: FnOnce(&mut account::AccountFacts)>(&self, f: F) {
+        if let Ok(mut facts) = self.facts.lock() {
+            f(&mut facts);
+        }
+    }
+}
+
 /// Collects the account of the current credentials.
-pub async fn collect(_args: &AwsArgs, _progress: &Progress) -> Result<Inventory, CollectError> {
-    Err(CollectError::fatal(
-        "the AWS collector is not available in this build",
-        "evaluate a saved inventory with `mamori scan --inventory FILE`",
-    ))
+pub async fn collect(args: &AwsArgs, progress: &Progress) -> Result<Inventory, CollectError> {
+    let sdk = clients::load_sdk_config(args).await;
+    let home_region = args
+        .regions
+        .first()
+        .cloned()
+        .or_else(|| sdk.region().map(|r| r.to_string()))
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let clients = Clients::new(sdk, home_region.clone());
+
+    let identity = sts::caller_identity(&clients).await?;
+    let regions = if args.regions.is_empty() {
+        ec2::enabled_regions(&clients).await?
+    } else {
+        let mut r = args.regions.clone();
+        r.sort();
+        r.dedup();
+        r
+    };
+
+    let ctx = Ctx {
+        account: identity.account.clone(),
+        partition: identity.partition.clone(),
+        clients,
+        progress: progress.clone(),
+        resources: Mutex::new(Vec::new()),
+        errors: Mutex::new(Vec::new()),
+        facts: Mutex::new(account::AccountFacts::default()),
+    };
+
+    let mut units: Vec<BoxFuture<'_, ()>> = vec![
+        Box::pin(iam::collect(&ctx)),
+        Box::pin(s3::collect(&ctx)),
+        Box::pin(s3::collect_account_public_access_block(&ctx)),
+    ];
+    for region in &regions {
+        units.push(Box::pin(ec2::collect(&ctx, region)));
+        units.push(Box::pin(cloudtrail::collect(&ctx, region)));
+        units.push(Box::pin(kms::collect(&ctx, region)));
+        units.push(Box::pin(rds::collect(&ctx, region)));
+        units.push(Box::pin(configservice::collect(&ctx, region)));
+        units.push(Box::pin(guardduty::collect(&ctx, region)));
+        units.push(Box::pin(accessanalyzer::collect(&ctx, region)));
+    }
+    futures::stream::iter(units)
+        .buffer_unordered(UNIT_CONCURRENCY)
+        .collect::<Vec<()>>()
+        .await;
+
+    account::finish(&ctx, &identity, &regions);
+
+    let mut inv = Inventory::new();
+    let mut attributes = std::collections::BTreeMap::new();
+    attributes.insert("caller_arn".to_string(), identity.arn.clone());
+    attributes.insert("partition".to_string(), identity.partition.clone());
+    inv.scopes.push(Scope {
+        provider: Provider::Aws,
+        id: identity.account.clone(),
+        name: None,
+        regions: regions.clone(),
+        attributes,
+    });
+    inv.resources = ctx.resources.into_inner().unwrap_or_default();
+    inv.errors = ctx.errors.into_inner().unwrap_or_default();
+    inv.collected_at = crate::inventory::now_rfc3339();
+    inv.normalize();
+    Ok(inv)
 }

@@ -1,0 +1,152 @@
+//! SDK configuration and service clients: the default credential chain, retries sized
+//! for throttling, path-style S3 and an s3control endpoint that works with an endpoint
+//! override.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_smithy_runtime::client::retries::RetryPartition;
+use aws_smithy_runtime::client::retries::TokenBucket;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+
+use crate::cli::AwsArgs;
+
+/// Attempts per call (the SDK default of 3 is too few under heavy throttling).
+const MAX_ATTEMPTS: u32 = 10;
+
+/// Loads the SDK configuration: default chain, `--profile`, retries.
+pub(crate) async fn load_sdk_config(args: &AwsArgs) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
+        RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(20)),
+    );
+    if let Some(p) = &args.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = args.regions.first() {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    loader.load().await
+}
+
+/// Builds service clients on demand, one per (service, region), sharing one SDK
+/// configuration and one retry partition.
+pub(crate) struct Clients {
+    sdk: SdkConfig,
+    /// The region used for global services (IAM, STS, S3 listing, s3control).
+    pub home_region: String,
+    retry: RetryPartition,
+    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+}
+
+macro_rules! regional_client {
+    ($name:ident, $krate:ident) => {
+        #[doc = concat!("A `", stringify!($krate), "` client for `region`.")]
+        pub(crate) fn $name(&self, region: &str) -> $krate::Client {
+            let conf = $krate::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_string()))
+                .retry_partition(self.retry.clone())
+                .build();
+            $krate::Client::from_conf(conf)
+        }
+    };
+}
+
+impl Clients {
+    /// Wraps an SDK configuration.
+    pub(crate) fn new(sdk: SdkConfig, home_region: String) -> Self {
+        // Throttling must never exhaust the retry quota: a scan under throttling has to
+        // report exactly what an unthrottled one does, only later. Backoff still applies.
+        let retry = RetryPartition::custom("mamori")
+            .token_bucket(TokenBucket::unlimited())
+            .build();
+        Clients {
+            sdk,
+            home_region,
+            retry,
+            s3: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// An STS client: few attempts, so that refused or unreachable credentials fail fast.
+    pub(crate) fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .retry_config(RetryConfig::standard().with_max_attempts(2))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+    regional_client!(iam, aws_sdk_iam);
+    regional_client!(ec2, aws_sdk_ec2);
+    regional_client!(kms, aws_sdk_kms);
+    regional_client!(rds, aws_sdk_rds);
+    regional_client!(cloudtrail, aws_sdk_cloudtrail);
+    regional_client!(config, aws_sdk_config);
+    regional_client!(guardduty, aws_sdk_guardduty);
+    regional_client!(accessanalyzer, aws_sdk_accessanalyzer);
+
+    /// Whether an endpoint override (`AWS_ENDPOINT_URL`, ...) is configured.
+    fn endpoint_override(&self, service_env: &str) -> Option<String> {
+        std::env::var(format!("AWS_ENDPOINT_URL_{service_env}"))
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.sdk.endpoint_url().map(str::to_string))
+    }
+
+    /// An S3 client for `region` (cached); path-style addressing with an endpoint override.
+    pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        if let Ok(map) = self.s3.lock()
+            && let Some(c) = map.get(region)
+        {
+            return c.clone();
+        }
+        let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .retry_partition(self.retry.clone());
+        if self.endpoint_override("S3").is_some() {
+            b = b.force_path_style(true);
+        }
+        let client = aws_sdk_s3::Client::from_conf(b.build());
+        if let Ok(mut map) = self.s3.lock() {
+            map.insert(region.to_string(), client.clone());
+        }
+        client
+    }
+
+    /// An s3control client. With an endpoint override the endpoint rules would put the
+    /// account id in front of the host (`123456789012.127.0.0.1`), which cannot resolve;
+    /// the override URL is then used as it is (the account id still travels in the
+    /// `x-amz-account-id` header).
+    pub(crate) fn s3control(&self) -> aws_sdk_s3control::Client {
+        let mut b = aws_sdk_s3control::config::Builder::from(&self.sdk)
+            .region(Region::new(self.home_region.clone()))
+            .retry_partition(self.retry.clone());
+        if let Some(url) = self.endpoint_override("S3_CONTROL") {
+            b = b.endpoint_resolver(FixedEndpoint(url));
+        }
+        aws_sdk_s3control::Client::from_conf(b.build())
+    }
+}
+
+/// An s3control endpoint resolver that always answers one URL.
+#[derive(Debug)]
+struct FixedEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_sdk_s3control::config::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
+}

@@ -1,0 +1,219 @@
+//! CloudTrail, per region: the trails whose home region it is (shadow copies of
+//! multi-region trails are skipped), their status and event selectors.
+
+use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteType};
+use futures::StreamExt;
+use serde_json::{Map, Value, json};
+
+use super::errors::{Op, ts};
+use super::{Ctx, ITEM_CONCURRENCY};
+
+const TRAIL: &str = "aws.cloudtrail.trail";
+
+/// Read and write coverage, as flags.
+#[derive(Default, Clone, Copy)]
+struct Rw {
+    read: bool,
+    write: bool,
+}
+
+impl Rw {
+    fn add(&mut self, t: Option<&ReadWriteType>) {
+        match t {
+            Some(ReadWriteType::ReadOnly) => self.read = true,
+            Some(ReadWriteType::WriteOnly) => self.write = true,
+            _ => {
+                self.read = true;
+                self.write = true;
+            }
+        }
+    }
+
+    fn add_read_only(&mut self, read_only: Option<bool>) {
+        match read_only {
+            Some(true) => self.read = true,
+            Some(false) => self.write = true,
+            None => {
+                self.read = true;
+                self.write = true;
+            }
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match (self.read, self.write) {
+            (true, true) => "All",
+            (true, false) => "ReadOnly",
+            (false, true) => "WriteOnly",
+            (false, false) => "None",
+        }
+    }
+}
+
+/// (management events, S3 data events on every bucket) from classic selectors.
+fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
+    let mut mgmt = Rw::default();
+    let mut s3 = Rw::default();
+    for s in selectors {
+        if s.include_management_events().unwrap_or(true) {
+            mgmt.add(s.read_write_type());
+        }
+        let all_buckets = s.data_resources().iter().any(|d| {
+            d.r#type() == Some("AWS::S3::Object")
+                && d.values().iter().any(|v| {
+                    let v = v.trim_end_matches('/');
+                    v == "arn:aws:s3" || v.ends_with(":s3:::") || v.ends_with(":s3")
+                })
+        });
+        if all_buckets {
+            s3.add(s.read_write_type());
+        }
+    }
+    (mgmt, s3)
+}
+
+/// The same from advanced selectors.
+fn advanced(selectors: &[AdvancedEventSelector]) -> (Rw, Rw) {
+    let mut mgmt = Rw::default();
+    let mut s3 = Rw::default();
+    for s in selectors {
+        let fields = s.field_selectors();
+        let equals = |name: &str, value: &str| {
+            fields
+                .iter()
+                .any(|f| f.field() == name && f.equals().iter().any(|v| v == value))
+        };
+        let read_only = fields
+            .iter()
+            .find(|f| f.field() == "readOnly")
+            .and_then(|f| f.equals().first())
+            .map(|v| v == "true");
+        if equals("eventCategory", "Management") {
+            mgmt.add_read_only(read_only);
+        }
+        let restricted = fields.iter().any(|f| f.field() == "resources.ARN");
+        if equals("eventCategory", "Data")
+            && equals("resources.type", "AWS::S3::Object")
+            && !restricted
+        {
+            s3.add_read_only(read_only);
+        }
+    }
+    (mgmt, s3)
+}
+
+/// Collects the trails of one region.
+pub(crate) async fn collect(ctx: &Ctx, region: &str) {
+    let pb = ctx.progress.task(format!("cloudtrail {region}"));
+    let c = ctx.clients.cloudtrail(region);
+    let op = |operation: &'static str| Op {
+        service: "cloudtrail",
+        region: Some(region),
+        operation,
+        kinds: &[TRAIL],
+    };
+    pb.inc(1);
+    let trails = match c
+        .describe_trails()
+        .include_shadow_trails(false)
+        .send()
+        .await
+    {
+        Ok(o) => o.trail_list.unwrap_or_default(),
+        Err(e) => {
+            op("DescribeTrails").fail(ctx, &e, None);
+            ctx.facts(|f| f.trails_failed = true);
+            pb.finish_and_clear();
+            return;
+        }
+    };
+    let trails: Vec<_> = trails
+        .into_iter()
+        .filter(|t| t.home_region().is_none_or(|h| h == region))
+        .collect();
+    let out: Vec<Value> = futures::stream::iter(trails)
+        .map(|t| {
+            let c = &c;
+            let pb = &pb;
+            async move {
+                let arn = t.trail_arn().unwrap_or_default().to_string();
+                let name = t.name().unwrap_or_default().to_string();
+                let mut data = Map::new();
+                data.insert("arn".into(), json!(arn));
+                data.insert("name".into(), json!(name));
+                data.insert(
+                    "home_region".into(),
+                    json!(t.home_region().unwrap_or(region)),
+                );
+                data.insert(
+                    "multi_region".into(),
+                    json!(t.is_multi_region_trail().unwrap_or(false)),
+                );
+                data.insert(
+                    "organization_trail".into(),
+                    json!(t.is_organization_trail().unwrap_or(false)),
+                );
+                data.insert(
+                    "log_file_validation".into(),
+                    json!(t.log_file_validation_enabled().unwrap_or(false)),
+                );
+                data.insert(
+                    "include_global_service_events".into(),
+                    json!(t.include_global_service_events().unwrap_or(false)),
+                );
+                let strings = [
+                    ("kms_key_id", t.kms_key_id()),
+                    ("s3_bucket_name", t.s3_bucket_name()),
+                    (
+                        "cloudwatch_logs_log_group_arn",
+                        t.cloud_watch_logs_log_group_arn(),
+                    ),
+                ];
+                for (k, v) in strings {
+                    if let Some(v) = v {
+                        data.insert(k.into(), json!(v));
+                    }
+                }
+                pb.inc(2);
+                let (status, selectors) = futures::join!(
+                    c.get_trail_status().name(&arn).send(),
+                    c.get_event_selectors().trail_name(&arn).send(),
+                );
+                match status {
+                    Ok(s) => {
+                        data.insert("is_logging".into(), json!(s.is_logging().unwrap_or(false)));
+                        if let Some(t) = s.latest_delivery_time().and_then(ts) {
+                            data.insert("latest_delivery".into(), json!(t));
+                        }
+                    }
+                    Err(e) => op("GetTrailStatus").fail(ctx, &e, Some(&arn)),
+                }
+                match selectors {
+                    Ok(s) => {
+                        let (m1, s1) = classic(s.event_selectors());
+                        let (m2, s2) = advanced(s.advanced_event_selectors());
+                        let mgmt = Rw {
+                            read: m1.read || m2.read,
+                            write: m1.write || m2.write,
+                        };
+                        let s3 = Rw {
+                            read: s1.read || s2.read,
+                            write: s1.write || s2.write,
+                        };
+                        data.insert("management_events".into(), json!(mgmt.label()));
+                        data.insert("s3_object_read_events_all_buckets".into(), json!(s3.read));
+                        data.insert("s3_object_write_events_all_buckets".into(), json!(s3.write));
+                    }
+                    Err(e) => op("GetEventSelectors").fail(ctx, &e, Some(&arn)),
+                }
+                let v = Value::Object(data);
+                ctx.push(ctx.resource(TRAIL, arn, &v).named(name).in_region(region));
+                v
+            }
+        })
+        .buffer_unordered(ITEM_CONCURRENCY)
+        .collect()
+        .await;
+    ctx.facts(|f| f.trails.extend(out));
+    pb.finish_and_clear();
+}

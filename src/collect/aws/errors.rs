@@ -1,0 +1,115 @@
+//! Turning SDK errors into [`CollectionError`]s.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::inventory::{CollectionError, Provider};
+
+use super::Ctx;
+
+/// The service error code of a failed call (`AccessDenied`, `NoSuchBucketPolicy`, ...),
+/// or a description of the transport failure.
+pub(crate) fn code<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata,
+{
+    if let Some(c) = err.code() {
+        return c.to_string();
+    }
+    match err {
+        SdkError::ConstructionFailure(_) => "ConstructionFailure",
+        SdkError::TimeoutError(_) => "Timeout",
+        SdkError::DispatchFailure(_) => "DispatchFailure",
+        SdkError::ResponseError(_) => "ResponseError",
+        _ => "Unknown",
+    }
+    .to_string()
+}
+
+/// A readable message for a failed call.
+pub(crate) fn message<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match err.message() {
+        Some(m) if !m.is_empty() => m.to_string(),
+        _ => {
+            // The full context repeats the raw response; keep the first part.
+            let full = aws_smithy_types::error::display::DisplayErrorContext(err).to_string();
+            match full.char_indices().nth(300) {
+                Some((i, _)) => format!("{}...", &full[..i]),
+                None => full,
+            }
+        }
+    }
+}
+
+/// Whether the call failed with one of these service error codes.
+pub(crate) fn is_code<E, R>(err: &SdkError<E, R>, codes: &[&str]) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    err.code().is_some_and(|c| codes.contains(&c))
+}
+
+/// Where a failed call happened and what it leaves incomplete.
+pub(crate) struct Op<'a> {
+    /// Service, e.g. `s3`.
+    pub service: &'static str,
+    /// Region, `None` for global calls.
+    pub region: Option<&'a str>,
+    /// API operation, e.g. `GetBucketPolicy`.
+    pub operation: &'static str,
+    /// Resource kinds left incomplete.
+    pub kinds: &'static [&'static str],
+}
+
+impl Op<'_> {
+    /// Records `err` as a collection error (for one resource when `resource_id` is set).
+    pub(crate) fn fail<E, R>(&self, ctx: &Ctx, err: &SdkError<E, R>, resource_id: Option<&str>)
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        ctx.record(CollectionError {
+            provider: Provider::Aws,
+            scope: ctx.account.clone(),
+            service: self.service.to_string(),
+            region: self.region.map(str::to_string),
+            operation: self.operation.to_string(),
+            code: code(err),
+            message: message(err),
+            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id: resource_id.map(str::to_string),
+        });
+    }
+
+    /// Records a failure that is not an SDK error (e.g. an unreadable report).
+    pub(crate) fn fail_with(
+        &self,
+        ctx: &Ctx,
+        code: &str,
+        message: impl Into<String>,
+        resource_id: Option<&str>,
+    ) {
+        ctx.record(CollectionError {
+            provider: Provider::Aws,
+            scope: ctx.account.clone(),
+            service: self.service.to_string(),
+            region: self.region.map(str::to_string),
+            operation: self.operation.to_string(),
+            code: code.to_string(),
+            message: message.into(),
+            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id: resource_id.map(str::to_string),
+        });
+    }
+}
+
+/// Formats an SDK timestamp as RFC 3339 UTC (second precision).
+pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Option<String> {
+    let secs = t.secs();
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
