@@ -81,6 +81,15 @@ fn muted_names(doc: &Value) -> Vec<String> {
 
 const PAB: &str = "aws-s3-public-access-block-disabled";
 
+/// The crafted bucket inventories are evaluated with only the Block Public Access check,
+/// so that the expectations below do not move when more S3 checks are added.
+const ONLY_PAB: [&str; 2] = ["--check", PAB];
+
+/// `scan_json` with only the Block Public Access check.
+fn scan_pab(inventory: &str, extra: &[&str]) -> Run {
+    scan_json(inventory, &[&ONLY_PAB[..], extra].concat())
+}
+
 #[test]
 fn mutelist_entries_match_by_every_form() {
     let dir = TempDir::new().expect("tempdir");
@@ -127,7 +136,7 @@ fn mutelist_entries_match_by_every_form() {
             &format!("m{i}.yaml"),
             &format!("mutelist:\n  - {entry}\n    reason: accepted in SEC-1\n"),
         );
-        let run = scan_json(&buckets, &["--mutelist", &ml]);
+        let run = scan_pab(&buckets, &["--mutelist", &ml]);
         assert_eq!(run.code, 0, "{entry}: {}", run.stderr);
         let doc = run.json();
         assert_eq!(muted_names(&doc), *expected, "entry `{entry}`");
@@ -201,7 +210,7 @@ fn expired_entries_stop_muting_and_warn() {
         "m.yaml",
         "# accepted risks\nmutelist:\n  - resource: site-sandbox\n    reason: sandbox site, SEC-7\n    expires: 2999-12-31\n  - resource: site-prod\n    reason: launch exception, SEC-9\n    expires: 2020-01-31\n",
     );
-    let run = scan_json(&buckets, &["--mutelist", &ml, "--fail-on", "high"]);
+    let run = scan_pab(&buckets, &["--mutelist", &ml, "--fail-on", "high"]);
     assert_eq!(run.code, 1, "site-prod is failing again");
     assert_eq!(muted_names(&run.json()), ["site-sandbox"]);
     assert!(
@@ -212,7 +221,7 @@ fn expired_entries_stop_muting_and_warn() {
         run.stderr
     );
     // --quiet: the report and nothing else.
-    let quiet = scan_json(
+    let quiet = scan_pab(
         &buckets,
         &["--mutelist", &ml, "--fail-on", "high", "--quiet"],
     );
@@ -253,7 +262,16 @@ fn quiet_prints_only_the_report() {
         "-q",
     ]);
     assert_eq!(table.stderr, "");
-    assert!(table.stdout.contains("12 failing"));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("report written"))
+            .expect("report is JSON");
+    let failing = report["summary"]["fail"].as_u64().expect("summary.fail");
+    assert!(failing > 0);
+    assert!(
+        table.stdout.contains(&format!("{failing} failing")),
+        "{}",
+        table.stdout
+    );
 }
 
 #[test]
@@ -326,6 +344,17 @@ fn mutelist_check_reports_stale_entries() {
         "mutelist:\n  - resource: site-sandbox\n    reason: used\n  - resource: deleted-bucket\n    reason: the bucket is gone\n  - check: aws-iam-*\n    reason: expired one\n    expires: 2021-03-01\n  - tags: {env: sandbox}\n    reason: by tag\n",
     );
     let inv = fixture("fixtures/gating/buckets.json");
+    // `mutelist check --inventory` evaluates every check: count what fails on the
+    // sandbox bucket (its Block Public Access finding among them) the same way.
+    let all = scan_json(&inv, &[]).json();
+    let sandbox: Vec<&Value> = all["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail" && f["resource"]["name"] == "site-sandbox")
+        .collect();
+    assert!(sandbox.iter().any(|f| f["check_id"] == PAB));
+    let sandbox_matches = format!("matches {} finding(s)", sandbox.len());
     let run = mamori(&["mutelist", "check", &ml, "--inventory", &inv]);
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -336,7 +365,11 @@ fn mutelist_check_reports_stale_entries() {
     );
     assert!(lines[1].starts_with("UNUSED") && lines[1].contains("resource=deleted-bucket"));
     assert!(lines[2].starts_with("EXPIRED") && lines[2].contains("2021-03-01"));
-    assert!(lines[3].starts_with("ok ") && lines[3].contains("matches 1 finding"));
+    assert!(
+        lines[3].starts_with("ok ") && lines[3].contains(&sandbox_matches),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("4 entries · 2 stale"));
 
     // Against a findings document: tags cannot be verified there.
@@ -371,7 +404,9 @@ fn mutelist_check_reports_stale_entries() {
     assert!(only.stdout.contains("valid"));
 }
 
-/// Adds an S3 bucket without Block Public Access (one new high finding) to an inventory.
+/// Adds a bare S3 bucket without Block Public Access to an inventory: one new high
+/// finding of the Block Public Access check (other S3 checks may fail on it too, so the
+/// scans that count its findings pin that check).
 fn with_new_bucket(inventory: &str, scope: &str, name: &str) -> String {
     let mut inv: Value =
         serde_json::from_str(&std::fs::read_to_string(inventory).expect("inventory readable"))
@@ -387,11 +422,48 @@ fn with_new_bucket(inventory: &str, scope: &str, name: &str) -> String {
     serde_json::to_string_pretty(&inv).expect("serializes")
 }
 
+/// Adds to `inventory` a copy, named `name`, of one of its S3 buckets on which no check
+/// failed or errored in `findings` (its scan with every check), with the bucket's Block
+/// Public Access removed: the copy fails that one check (the demo account's own block is
+/// incomplete) and nothing else, however many checks there are.
+fn with_copied_bucket(inventory: &str, findings: &Value, name: &str) -> String {
+    let mut inv: Value =
+        serde_json::from_str(&std::fs::read_to_string(inventory).expect("inventory readable"))
+            .expect("inventory is JSON");
+    let findings = findings["findings"].as_array().expect("findings");
+    let clean = |id: &Value| {
+        let own: Vec<&Value> = findings
+            .iter()
+            .filter(|f| f["resource"]["id"] == *id)
+            .collect();
+        !own.is_empty() && own.iter().all(|f| f["status"] == "pass")
+    };
+    let resources = inv["resources"].as_array_mut().expect("resources");
+    let mut copy = resources
+        .iter()
+        .find(|r| {
+            r["kind"] == "aws.s3.bucket"
+                && r["data"].get("public_access_block").is_some()
+                && clean(&r["id"])
+        })
+        .expect("the inventory has an S3 bucket that passes every check")
+        .clone();
+    let arn = format!("arn:aws:s3:::{name}");
+    copy["id"] = Value::from(arn.clone());
+    copy["name"] = Value::from(name);
+    let data = copy["data"].as_object_mut().expect("bucket data");
+    data.insert("arn".into(), Value::from(arn));
+    data.remove("public_access_block");
+    data.remove("trail_names");
+    resources.push(copy);
+    serde_json::to_string_pretty(&inv).expect("serializes")
+}
+
 #[test]
 fn baseline_classifies_new_unchanged_and_fixed() {
     let dir = TempDir::new().expect("tempdir");
     let buckets = fixture("fixtures/gating/buckets.json");
-    let base = write(&dir, "base.json", &scan_json(&buckets, &[]).stdout);
+    let base = write(&dir, "base.json", &scan_pab(&buckets, &[]).stdout);
 
     // Next run: site-sandbox fixed, access-logs deleted, a new bucket appears.
     let mut inv: Value =
@@ -416,7 +488,7 @@ fn baseline_classifies_new_unchanged_and_fixed() {
         &with_new_bucket(&next, "111122223333", "fresh-bucket"),
     );
 
-    let run = scan_json(&next, &["--baseline", &base, "--fail-on", "high"]);
+    let run = scan_pab(&next, &["--baseline", &base, "--fail-on", "high"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let doc = run.json();
     let state = |name: &str| {
@@ -446,7 +518,15 @@ fn baseline_classifies_new_unchanged_and_fixed() {
     assert!(run.stderr.contains("1 new failing finding(s)") && run.stderr.contains("fresh-bucket"));
 
     // The table shows the groups.
-    let table = mamori(&["scan", "--inventory", &next, "--baseline", &base]);
+    let table = mamori(&[
+        "scan",
+        "--inventory",
+        &next,
+        "--baseline",
+        &base,
+        "--check",
+        PAB,
+    ]);
     assert!(table.stdout.contains("NEW") && table.stdout.contains("unchanged"));
     assert!(table.stdout.contains("Fixed since baseline (2)"));
     assert!(table.stdout.contains("1 new, 2 fixed"));
@@ -458,11 +538,11 @@ fn baseline_classifies_new_unchanged_and_fixed() {
         "again.json",
         &serde_json::to_string(&inv).expect("json"),
     );
-    let run = scan_json(&again, &["--baseline", &base, "--fail-on", "high"]);
+    let run = scan_pab(&again, &["--baseline", &base, "--fail-on", "high"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["summary"]["fail"], 1);
     // ... and the same run without a baseline fails.
-    assert_eq!(scan_json(&again, &["--fail-on", "high"]).code, 1);
+    assert_eq!(scan_pab(&again, &["--fail-on", "high"]).code, 1);
 }
 
 #[test]
@@ -509,7 +589,34 @@ fn exit_codes_across_the_matrix() {
     let dir = TempDir::new().expect("tempdir");
     let clean = fixture("fixtures/gating/clean.json");
     let medium = fixture("fixtures/gating/medium.json");
-    let code = |inv: &str, extra: &[&str]| scan_json(inv, &[extra, &["-q"]].concat()).code;
+    // Two checks: the medium key-rotation check (fails on medium.json's user) and the high
+    // Block Public Access check (passes on both buckets), so that other checks' findings
+    // on the crafted account do not move the exit codes.
+    let pins = ["--check", "aws-iam-access-key-not-rotated", "--check", PAB];
+    let code =
+        |inv: &str, extra: &[&str]| scan_json(inv, &[&pins[..], extra, &["-q"]].concat()).code;
+    let failing = |inv: &str| -> Vec<(String, String)> {
+        scan_json(inv, &pins).json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["status"] == "fail")
+            .map(|f| {
+                (
+                    f["check_id"].as_str().unwrap_or("").to_string(),
+                    f["severity"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(failing(&clean), []);
+    assert_eq!(
+        failing(&medium),
+        [(
+            "aws-iam-access-key-not-rotated".to_string(),
+            "medium".to_string()
+        )]
+    );
     // No findings.
     assert_eq!(code(&clean, &[]), 0);
     assert_eq!(code(&clean, &["--fail-on", "low"]), 0);
@@ -546,11 +653,12 @@ fn pipeline_scenario_baseline_then_new_finding_then_mute() {
     assert_eq!(first.code, 0);
     let base = write(&dir, "baseline.json", &first.stdout);
 
-    // 2. Someone creates a bucket without Block Public Access.
+    // 2. Someone creates a bucket like a well-configured one, but without Block Public
+    //    Access.
     let changed = write(
         &dir,
         "inventory.json",
-        &with_new_bucket(&demo, "210987654321", "sakura-tmp-export"),
+        &with_copied_bucket(&demo, &first.json(), "sakura-tmp-export"),
     );
 
     // 3. Rescan against the baseline: exit 1, naming only the new finding.
@@ -596,6 +704,7 @@ fn pipeline_scenario_baseline_then_new_finding_then_mute() {
         .collect();
     assert_eq!(new.len(), 1);
     assert_eq!(new[0]["resource"]["name"], "sakura-tmp-export");
+    assert_eq!(new[0]["check_id"], PAB);
     assert_eq!(doc["summary"]["new"], 1);
     assert_eq!(doc["summary"]["fixed"], 0);
 
@@ -653,12 +762,15 @@ fn pipeline_scenario_baseline_then_new_finding_then_mute() {
 fn diff_lists_new_fixed_and_changed_severity() {
     let dir = TempDir::new().expect("tempdir");
     let demo = fixture("fixtures/demo/inventory.json");
-    let old_text = scan_json(&demo, &[]).stdout;
-    let old = write(&dir, "old.json", &old_text);
+    let old_run = scan_json(&demo, &[]);
+    let old = write(&dir, "old.json", &old_run.stdout);
     // New run: a new bucket, the root MFA fixed, and the dormant-user check re-rated.
-    let mut inv: Value =
-        serde_json::from_str(&with_new_bucket(&demo, "210987654321", "sakura-tmp-export"))
-            .expect("json");
+    let mut inv: Value = serde_json::from_str(&with_copied_bucket(
+        &demo,
+        &old_run.json(),
+        "sakura-tmp-export",
+    ))
+    .expect("json");
     for r in inv["resources"].as_array_mut().expect("resources") {
         if r["kind"] == "aws.account" {
             r["data"]["root_mfa_enabled"] = Value::Bool(true);
@@ -721,13 +833,13 @@ fn diff_lists_new_fixed_and_changed_severity() {
 fn markdown_diff_stays_short_enough_for_a_comment() {
     let dir = TempDir::new().expect("tempdir");
     let clean = fixture("fixtures/gating/clean.json");
-    let old = write(&dir, "old.json", &scan_json(&clean, &[]).stdout);
+    let old = write(&dir, "old.json", &scan_pab(&clean, &[]).stdout);
     let mut inv = clean.clone();
     for i in 0..60 {
         let next = with_new_bucket(&inv, "111122223333", &format!("bucket-{i:02}"));
         inv = write(&dir, "inv.json", &next);
     }
-    let new = write(&dir, "new.json", &scan_json(&inv, &[]).stdout);
+    let new = write(&dir, "new.json", &scan_pab(&inv, &[]).stdout);
     let md = mamori(&["diff", &old, &new, "--format", "markdown"]);
     assert_eq!(md.code, 0);
     assert!(md.stdout.starts_with("### mamori: 60 new, 0 fixed"));
