@@ -113,6 +113,10 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
         .enable_all()
         .build()
         .map_err(|e| CollectError::fatal(format!("cannot start the runtime: {e}"), "retry"))?;
+    #[allow(
+        unused_variables,
+        reason = "unused when every collector is compiled out"
+    )]
     let progress = Progress::new(quiet);
     let collected: Result<Inventory, CollectError> = rt.block_on(async {
         match provider {
@@ -124,7 +128,10 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
             ProviderCommand::Salesforce(s) => {
                 crate::collect::salesforce::collect(s, &progress).await
             }
-            #[allow(unreachable_patterns, reason = "reached only when a collector is compiled out")]
+            #[allow(
+                unreachable_patterns,
+                reason = "reached only when a collector is compiled out"
+            )]
             other => Err(crate::collect::not_built(match other {
                 ProviderCommand::Aws(_) => "aws",
                 ProviderCommand::Gcp(_) => "gcp",
