@@ -92,10 +92,10 @@ impl KindRegistry {
             return Some(*t);
         }
         // An element of a declared list (`list[]`, from indexing or iteration).
-        if let Some(parent) = path.strip_suffix("[]") {
-            if self.field_type(kind, parent) == Some(FieldType::List) {
-                return Some(FieldType::Any);
-            }
+        if let Some(parent) = path.strip_suffix("[]")
+            && self.field_type(kind, parent) == Some(FieldType::List)
+        {
+            return Some(FieldType::Any);
         }
         // Accept anything below an open (map/any) ancestor.
         let mut cut = path.len();

@@ -344,10 +344,10 @@ fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
             .strip_prefix("01gFX")
             .and_then(|l| l.split_once('-'))
             .and_then(|(i, o)| Some((i.parse::<usize>().ok()?, o.parse::<usize>().ok()?)));
-        if let Some((index, offset)) = parsed {
-            if let Some(q) = org.queries.get(index) {
-                return (200, page(org, index, q, offset));
-            }
+        if let Some((index, offset)) = parsed
+            && let Some(q) = org.queries.get(index)
+        {
+            return (200, page(org, index, q, offset));
         }
         return (
             400,
@@ -371,7 +371,7 @@ fn unmatched(state: &Mutex<State>, what: &str) -> (u16, Value) {
 
 fn run_query(org: &Org, state: &Mutex<State>, api: &str, soql: &str, bearer: &str) -> (u16, Value) {
     let object = from_object(soql);
-    if org.options.deny.iter().any(|d| *d == object) {
+    if org.options.deny.contains(&object) {
         return (
             403,
             sf_error(
@@ -380,7 +380,7 @@ fn run_query(org: &Org, state: &Mutex<State>, api: &str, soql: &str, bearer: &st
             ),
         );
     }
-    if org.options.fail_once.iter().any(|d| *d == object) {
+    if org.options.fail_once.contains(&object) {
         let mut st = state.lock().expect("state");
         if st.failed_once.insert(object.clone()) {
             return (
