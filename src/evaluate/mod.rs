@@ -148,12 +148,23 @@ impl<'a> Evaluator<'a> {
 
     /// Runs one check on one resource value.
     pub fn run(&self, check: &Check, resource: &(dyn Val + '_), display_name: &str) -> Outcome {
+        self.run_in(&root_context(), check, resource, display_name)
+    }
+
+    /// Runs one check on one resource value in a prepared root context
+    /// (see [`root_context`]), so a resource's checks share one.
+    pub fn run_in(
+        &self,
+        root: &Context<'_, '_>,
+        check: &Check,
+        resource: &(dyn Val + '_),
+        display_name: &str,
+    ) -> Outcome {
         let vars = Vars {
             resource,
             params: check.params_value.as_ref(),
             now: self.now.as_ref(),
         };
-        let root = Context::with_env(crate::checks::cel_env());
         let mut ctx = root.new_inner_scope();
         ctx.set_variable_resolver(&vars);
         match check.program.execute(&ctx) {
@@ -169,6 +180,39 @@ impl<'a> Evaluator<'a> {
             Err(e) => Outcome::Error(describe_error(&e)),
         }
     }
+}
+
+/// The root CEL context checks run in: the shared environment plus `matches`, whose
+/// regular expressions are compiled once per process rather than once per call.
+pub fn root_context() -> Context<'static, 'static> {
+    let mut root = Context::with_env(crate::checks::cel_env());
+    // `matches` is not an overload of the environment (cel's `regex` feature is off), so
+    // registering it cannot conflict.
+    let _ = root.add_function("matches", regex_matches);
+    root
+}
+
+fn regex_matches(
+    cel::extractors::This(this): cel::extractors::This<Arc<String>>,
+    re: Arc<String>,
+) -> Result<bool, ExecutionError> {
+    use std::cell::RefCell;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(r) = cache.get(re.as_str()) {
+            return Ok(r.is_match(&this));
+        }
+        let compiled = regex::Regex::new(&re).map_err(|err| ExecutionError::FunctionError {
+            function: "matches".to_string(),
+            message: format!("'{re}' not a valid regex: {err}"),
+        })?;
+        let hit = compiled.is_match(&this);
+        cache.insert(re.to_string(), compiled);
+        Ok(hit)
+    })
 }
 
 /// A readable explanation of an evaluation error.
@@ -228,10 +272,11 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
                 .collect();
         }
     };
+    let root = root_context();
     checks
         .iter()
         .map(|c| {
-            let (status, message) = match ev.run(c, value.as_ref(), r.display_name()) {
+            let (status, message) = match ev.run_in(&root, c, value.as_ref(), r.display_name()) {
                 Outcome::Fail(m) => (Status::Fail, m),
                 Outcome::Pass(_) if !blocking.is_empty() => {
                     (Status::Error, not_evaluated_message(&blocking))
