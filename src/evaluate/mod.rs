@@ -351,13 +351,7 @@ fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
 
 /// Runs a check on a fixture and reports whether the outcome matched.
 pub fn run_fixture(check: &Check, fixture: &crate::checks::Fixture, now: &str) -> Outcome {
-    let ev = Evaluator {
-        checks_by_kind: HashMap::new(),
-        now: match chrono::DateTime::parse_from_rfc3339(now) {
-            Ok(t) => Box::new(CelTimestamp::from(t)),
-            Err(_) => Box::new(CelTimestamp::from(chrono::Utc::now().fixed_offset())),
-        },
-    };
+    let ev = Evaluator::new(&[], now);
     let mut r = Resource::new(
         check.provider,
         check.resource_kind.clone(),
