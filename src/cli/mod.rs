@@ -174,6 +174,27 @@ pub enum ProviderCommand {
     Gcp(GcpArgs),
     /// Scan a Salesforce org.
     Salesforce(SalesforceArgs),
+    /// Probe a Salesforce (Experience Cloud) site from outside, as its guest user: no
+    /// credentials, read-only requests only. Probe only sites you are authorised to test.
+    #[command(name = "salesforce-site")]
+    SalesforceSite(SalesforceSiteArgs),
+}
+
+/// `mamori scan salesforce-site`.
+#[derive(Debug, Args, Clone)]
+pub struct SalesforceSiteArgs {
+    /// The site's base URL, e.g. https://example.my.site.com (with its path prefix, if any).
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The Experience Cloud path below URL (Aura sites serve pages below `/s`).
+    #[arg(long, value_name = "PATH", default_value = "/s")]
+    pub path: String,
+    /// Requests per second at most.
+    #[arg(long, value_name = "N", default_value_t = 5.0)]
+    pub rate: f64,
+    /// Requests in all at most; objects left unprobed report `error`.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_requests: usize,
 }
 
 /// `mamori scan aws`.

@@ -128,6 +128,16 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
             ProviderCommand::Salesforce(s) => {
                 crate::collect::salesforce::collect(s, &progress).await
             }
+            #[cfg(feature = "salesforce")]
+            ProviderCommand::SalesforceSite(s) => {
+                let req = crate::collect::salesforce::probe::ProbeRequest {
+                    url: s.url.clone(),
+                    path: s.path.clone(),
+                    rate: s.rate,
+                    max_requests: s.max_requests,
+                };
+                crate::collect::salesforce::probe::probe(&req, &progress).await
+            }
             #[allow(
                 unreachable_patterns,
                 reason = "reached only when a collector is compiled out"
@@ -135,7 +145,7 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
             other => Err(crate::collect::not_built(match other {
                 ProviderCommand::Aws(_) => "aws",
                 ProviderCommand::Gcp(_) => "gcp",
-                ProviderCommand::Salesforce(_) => "salesforce",
+                ProviderCommand::Salesforce(_) | ProviderCommand::SalesforceSite(_) => "salesforce",
             })),
         }
     });

@@ -5,3 +5,5 @@
 pub mod gcp_fixture_server;
 #[cfg(feature = "salesforce")]
 pub mod sf_org;
+#[cfg(feature = "salesforce")]
+pub mod sf_site;

@@ -172,12 +172,18 @@ impl FixtureOrg {
     }
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    body: String,
+/// One parsed HTTP/1.1 request.
+pub struct Request {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The decoded query string.
+    pub query: Vec<(String, String)>,
+    /// Lower-cased header names and their values.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
 }
 
 fn percent_decode(s: &str) -> String {
@@ -204,7 +210,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn parse_pairs(s: &str) -> Vec<(String, String)> {
+/// Decodes `a=1&b=2` (form bodies and query strings).
+pub fn parse_pairs(s: &str) -> Vec<(String, String)> {
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -214,7 +221,8 @@ fn parse_pairs(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn read_request(stream: &TcpStream) -> Option<Request> {
+/// Reads one request from a connection.
+pub fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     reader.read_line(&mut line).ok()?;

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod client;
 pub mod network;
 pub mod org;
+pub mod probe;
 pub mod secrets;
 pub mod sites;
 
