@@ -39,6 +39,7 @@ fn error_for(kind: &str, region: Option<&str>, resource_id: Option<&str>) -> Col
         message: "Access Denied".into(),
         kinds: vec![kind.into()],
         resource_id: resource_id.map(str::to_string),
+        fields: Vec::new(),
     }
 }
 
@@ -260,5 +261,64 @@ fn check_docs_are_up_to_date() {
     assert!(
         stale.is_empty(),
         "docs/checks is stale, run `mamori checks docs`: {stale:?}"
+    );
+}
+
+#[test]
+fn a_field_gap_fails_only_the_checks_that_read_the_field() {
+    let set = builtin();
+    let pick = |id: &str| {
+        set.checks
+            .iter()
+            .find(|c| c.id == id)
+            .expect("check")
+            .clone()
+    };
+    // Both read salesforce.guest_profile: one names PermissionsApiEnabled, one does not.
+    let api = pick("salesforce-guest-api-enabled");
+    let apex = pick("salesforce-guest-apex-class-access");
+    let data = serde_json::json!({
+        "site_name": "portal",
+        "permissions": {"PermissionsViewSetup": false},
+        "apex_classes": [],
+        "visualforce_pages": []
+    });
+    let r = Resource::new(
+        Provider::Salesforce,
+        "salesforce.guest_profile",
+        "111122223333",
+        "00e1",
+        &data,
+    )
+    .named("Portal Profile");
+    let mut gap = error_for("salesforce.guest_profile", None, None);
+    gap.provider = Provider::Salesforce;
+    gap.code = "FIELD_NOT_AVAILABLE".into();
+    gap.message = "PermissionSet.PermissionsApiEnabled is not available in this org".into();
+    gap.fields = vec!["PermissionsApiEnabled".into()];
+    let mut inv = inventory(vec![r], vec![gap]);
+    inv.scopes[0].provider = Provider::Salesforce;
+    let report = mamori::pipeline::evaluate_inventory(&inv, &[api, apex]);
+    let by_id = |id: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.check_id.as_ref() == id)
+            .unwrap_or_else(|| panic!("{id}: {:#?}", report.findings))
+    };
+    assert_eq!(
+        report.findings.len(),
+        2,
+        "a gap adds no scope-wide error findings"
+    );
+    let f = by_id("salesforce-guest-api-enabled");
+    assert_eq!(f.status, Status::Error);
+    assert!(
+        f.message
+            .contains("PermissionsApiEnabled is not available in this org")
+    );
+    assert_eq!(
+        by_id("salesforce-guest-apex-class-access").status,
+        Status::Pass
     );
 }

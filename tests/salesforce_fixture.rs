@@ -69,8 +69,33 @@ const EXPECTED_FAILS: &[(&str, &str)] = &[
         "salesforce-health-check-medium-risk-setting",
         "Lock sessions to the IP address from which they originated",
     ),
+    // Public content links.
+    ("salesforce-content-link-no-password", "bad_price_list_link"),
+    ("salesforce-content-link-no-expiry", "bad_price_list_link"),
+    // Integration and unused users.
+    (
+        "salesforce-integration-user-privileged",
+        "bad-integration@fixture.example",
+    ),
+    (
+        "salesforce-integration-user-no-ip-restriction",
+        "bad-integration@fixture.example",
+    ),
+    (
+        "salesforce-user-use-any-api-client",
+        "bad-integration@fixture.example",
+    ),
+    (
+        "salesforce-user-privileged-permissions",
+        "bad-integration@fixture.example",
+    ),
+    (
+        "salesforce-user-dormant",
+        "bad-never-logged-in@fixture.example",
+    ),
     // Sites and guest users.
     ("salesforce-site-framing-allowed", "bad_portal"),
+    ("salesforce-site-self-registration-enabled", "bad_portal"),
     ("salesforce-guest-api-enabled", "bad-portal Profile"),
     ("salesforce-guest-apex-class-access", "bad-portal Profile"),
     (
@@ -242,6 +267,23 @@ fn salesforce_checks() -> BTreeSet<String> {
         .collect()
 }
 
+/// `Object.Field` of every field gap (a field the org's describe lacks) in an inventory.
+fn gaps(inventory: &Value) -> Vec<String> {
+    let mut out: Vec<String> = inventory["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter(|e| e["code"] == "FIELD_NOT_AVAILABLE")
+        .filter_map(|e| {
+            let m = e["message"].as_str()?;
+            Some(m[..m.find(" is not available")?].to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn is_bad(name: &str) -> bool {
     name.starts_with("bad-") || name.starts_with("bad_")
 }
@@ -298,9 +340,22 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
     assert_eq!(scope["name"], "Fixture Corp");
     assert_eq!(scope["attributes"]["api_version"], "64.0");
     assert_eq!(scope["attributes"]["health_check_score"], "54");
+    // No failed call; only the field gaps of this edition (no Shield permissions).
     assert_eq!(
-        inventory["errors"].as_array().map(Vec::len),
-        Some(0),
+        gaps(&inventory),
+        vec![
+            "PermissionSet.PermissionsManageEncryptionKeys".to_string(),
+            "PermissionSet.PermissionsViewEncryptedData".to_string(),
+        ],
+        "collection errors: {}",
+        inventory["errors"]
+    );
+    assert!(
+        inventory["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .all(|e| e["code"] == "FIELD_NOT_AVAILABLE"),
         "collection errors: {}",
         inventory["errors"]
     );
@@ -314,11 +369,12 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
             .filter(|r| r["kind"] == k)
             .count()
     };
-    assert_eq!(kinds("salesforce.user"), 15);
+    assert_eq!(kinds("salesforce.user"), 18);
     assert_eq!(kinds("salesforce.health_check_risk"), 3);
-    assert_eq!(kinds("salesforce.profile"), 7);
-    assert_eq!(kinds("salesforce.permission_set"), 5);
+    assert_eq!(kinds("salesforce.profile"), 8);
+    assert_eq!(kinds("salesforce.permission_set"), 7);
     assert_eq!(kinds("salesforce.guest_profile"), 2);
+    assert_eq!(kinds("salesforce.content_distribution"), 2);
 
     // The expected list itself follows the naming convention of the fixture org.
     let expected_names: BTreeSet<&str> = EXPECTED_FAILS.iter().map(|(_, n)| *n).collect();
@@ -363,9 +419,27 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
         missing.is_empty() && unexpected.is_empty(),
         "missing failures: {missing:#?}\nunexpected failures: {unexpected:#?}"
     );
+    // Only the checks reading a permission this edition lacks (Shield's) are not
+    // evaluated, each naming the field; and only on resources where it matters.
     let errors: Vec<_> = findings
         .iter()
         .filter(|f| f["status"] == "error")
+        .filter(|f| {
+            let m = f["message"].as_str().unwrap_or_default();
+            let shield = [
+                (
+                    "salesforce-permission-set-view-encrypted-data",
+                    "PermissionSet.PermissionsViewEncryptedData is not available in this org",
+                ),
+                (
+                    "salesforce-permission-set-manage-encryption-keys",
+                    "PermissionSet.PermissionsManageEncryptionKeys is not available in this org",
+                ),
+            ];
+            !shield
+                .iter()
+                .any(|(id, why)| f["check_id"] == *id && m.contains(why))
+        })
         .map(|f| {
             format!(
                 "{} {}: {}",
@@ -374,6 +448,11 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
         })
         .collect();
     assert!(errors.is_empty(), "findings not evaluated: {errors:#?}");
+    assert!(
+        findings.iter().any(|f| f["status"] == "error"
+            && f["check_id"] == "salesforce-permission-set-view-encrypted-data"),
+        "the absent Shield permission must make its check `error`"
+    );
 
     // The table summary shows the Health Check score.
     let table = scan(&org, TOKEN, &["--format", "table"]);
@@ -383,6 +462,113 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
         "summary without the Health Check score:\n{table_out}"
     );
     assert_no_token("the table", &table_out);
+}
+
+/// (check id, resource name) -> status, for every finding of a JSON report.
+fn statuses(report: &Value) -> std::collections::BTreeMap<(String, String), String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                (
+                    f["check_id"].as_str().unwrap_or_default().to_string(),
+                    f["resource"]["name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_field_the_org_lacks_degrades_only_the_checks_that_read_it() {
+    let full = FixtureOrg::start(Options::default());
+    let baseline: Value =
+        serde_json::from_slice(&scan(&full, TOKEN, &["--format", "json"]).stdout).expect("JSON");
+    // Another edition: no API Enabled / MFA waiver permissions, no clickjack level on Site,
+    // no admin-approval flag on connected apps.
+    let dropped = [
+        ("PermissionSet", "PermissionsApiEnabled"),
+        ("PermissionSet", "PermissionsBypassMFAForUiLogins"),
+        ("Site", "ClickjackProtectionLevel"),
+        ("ConnectedApplication", "OptionsAllowAdminApprovedUsersOnly"),
+    ];
+    let org = FixtureOrg::start(Options {
+        drop_fields: dropped
+            .iter()
+            .map(|(o, f)| (o.to_string(), f.to_string()))
+            .collect(),
+        ..Options::default()
+    });
+    let out = scan(&org, TOKEN, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(org.unmatched(), Vec::<String>::new());
+    // No query selected a field the describe lacks (the org would have refused it).
+    for q in org.queries() {
+        for (o, f) in &dropped {
+            assert!(
+                !(q.contains(&format!("FROM {o}")) && q.contains(&format!(" {f},"))),
+                "{q}"
+            );
+        }
+    }
+    let degraded: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let before = statuses(&baseline);
+    let after = statuses(&degraded);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "the same (check, resource) pairs are evaluated"
+    );
+    let changed: BTreeSet<&str> = before
+        .iter()
+        .filter(|(k, s)| after.get(*k) != Some(*s))
+        .map(|((id, _), _)| id.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        BTreeSet::from([
+            "salesforce-connected-app-self-authorize",
+            "salesforce-guest-api-enabled",
+            "salesforce-site-framing-allowed",
+            "salesforce-user-mfa-bypass",
+        ]),
+    );
+    // Those report `error`, naming the field; nothing they read was guessed.
+    let expect_field = |id: &str| match id {
+        "salesforce-connected-app-self-authorize" => {
+            "ConnectedApplication.OptionsAllowAdminApprovedUsersOnly is not available in this org"
+        }
+        "salesforce-guest-api-enabled" => {
+            "PermissionSet.PermissionsApiEnabled is not available in this org"
+        }
+        "salesforce-site-framing-allowed" => {
+            "Site.ClickjackProtectionLevel is not available in this org"
+        }
+        _ => "PermissionSet.PermissionsBypassMFAForUiLogins is not available in this org",
+    };
+    for f in degraded["findings"].as_array().expect("findings") {
+        let id = f["check_id"].as_str().unwrap_or_default();
+        if changed.contains(id) {
+            let key = (
+                id.to_string(),
+                f["resource"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            if after[&key] != before[&key] {
+                assert_eq!(f["status"], "error", "{f}");
+                let m = f["message"].as_str().unwrap_or_default();
+                assert!(m.contains(expect_field(id)), "{id}: {m}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -431,7 +617,12 @@ fn unreadable_mfa_registrations_are_not_assessed_and_name_the_permission() {
     assert_no_token("the saved inventory", &inventory_text);
     assert_no_token("stdout", &text(&out.stdout));
     let inventory: Value = serde_json::from_str(&inventory_text).expect("JSON");
-    let errors = inventory["errors"].as_array().expect("errors");
+    let errors: Vec<&Value> = inventory["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter(|e| e["code"] != "FIELD_NOT_AVAILABLE")
+        .collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     let e = &errors[0];
     assert_eq!(e["code"], "INSUFFICIENT_ACCESS");
@@ -594,5 +785,43 @@ fn target_org_reads_the_salesforce_cli_session() {
         text(&out.stderr).contains("sf org login web --alias other"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn every_permission_a_check_names_is_known_to_the_collector() {
+    // A permission outside KNOWN_PERMISSIONS would never be recorded as a field gap, so a
+    // check reading it on an org that lacks it could not name the missing field.
+    let re = regex::Regex::new(r"\bPermissions[A-Z][A-Za-z]+").expect("regex");
+    let known = mamori::collect::salesforce::access::KNOWN_PERMISSIONS;
+    let mut unknown = BTreeSet::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("checks/salesforce");
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read checks dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && path.file_name().is_some_and(|n| n != "kinds.yaml")
+            {
+                let text = std::fs::read_to_string(&path).expect("read check");
+                let spec: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("yaml");
+                let logic = format!(
+                    "{} {}",
+                    serde_yaml_ng::to_string(&spec["condition"]).unwrap_or_default(),
+                    serde_yaml_ng::to_string(&spec["params"]).unwrap_or_default()
+                );
+                for m in re.find_iter(&logic) {
+                    if !known.contains(&m.as_str()) {
+                        unknown.insert(format!("{}: {}", path.display(), m.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unknown.is_empty(),
+        "permissions missing from KNOWN_PERMISSIONS: {unknown:#?}"
     );
 }

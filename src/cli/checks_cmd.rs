@@ -137,7 +137,7 @@ fn describe_fixture_failure(f: &lint::FixtureResult) -> String {
     let got = match &f.outcome {
         Outcome::Fail(m) => format!("failed ({m})"),
         Outcome::Pass(_) => "passed".to_string(),
-        Outcome::Error(m) => format!("errored: {m}"),
+        Outcome::Error(_) | Outcome::Missing(_) => format!("errored: {}", f.outcome.message()),
     };
     format!(
         "{}: check {} fixture `{}` should {} but {got}",

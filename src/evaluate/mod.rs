@@ -113,6 +113,23 @@ pub enum Outcome {
     Pass(String),
     /// The condition could not be evaluated.
     Error(String),
+    /// The condition read a field the resource's data does not have (its name).
+    Missing(String),
+}
+
+impl Outcome {
+    /// The message of a failed, passed or errored outcome.
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Fail(m) | Outcome::Pass(m) | Outcome::Error(m) => m.clone(),
+            Outcome::Missing(field) => missing_message(field),
+        }
+    }
+}
+
+/// "field `x` was not collected for this resource".
+pub fn missing_message(field: &str) -> String {
+    format!("field `{field}` was not collected for this resource")
 }
 
 /// Evaluates a set of checks against prepared resource values.
@@ -177,6 +194,7 @@ impl<'a> Evaluator<'a> {
                 "condition returned {}, not a bool",
                 other.type_of()
             )),
+            Err(ExecutionError::NoSuchKey(k)) => Outcome::Missing(k.to_string()),
             Err(e) => Outcome::Error(describe_error(&e)),
         }
     }
@@ -218,7 +236,7 @@ fn regex_matches(
 /// A readable explanation of an evaluation error.
 pub fn describe_error(e: &ExecutionError) -> String {
     match e {
-        ExecutionError::NoSuchKey(k) => format!("field `{k}` was not collected for this resource"),
+        ExecutionError::NoSuchKey(k) => missing_message(k),
         other => format!("evaluation failed: {other}"),
     }
 }
@@ -276,7 +294,49 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
     checks
         .iter()
         .map(|c| {
-            let (status, message) = match ev.run_in(&root, c, value.as_ref(), r.display_name()) {
+            let mut outcome = ev.run_in(&root, c, value.as_ref(), r.display_name());
+            if let Outcome::Missing(field) = &outcome {
+                let gaps: Vec<&CollectionError> = inv
+                    .errors
+                    .iter()
+                    .filter(|e| e.explains_missing(&r.kind, &r.scope, field))
+                    .collect();
+                outcome = if gaps.is_empty() {
+                    Outcome::Error(missing_message(field))
+                } else {
+                    let why: Vec<&str> = gaps.iter().map(|e| e.message.as_str()).collect();
+                    return Finding::new(
+                        c,
+                        rref.clone(),
+                        Status::Error,
+                        format!("Not evaluated: {}", why.join("; ")),
+                    );
+                };
+            }
+            // A pass is not trusted when the condition names a field the source lacks
+            // (`has(x) && ...` or `'x' in ...` would otherwise pass silently).
+            if matches!(outcome, Outcome::Pass(_)) {
+                let gaps: Vec<&CollectionError> = inv
+                    .errors
+                    .iter()
+                    .filter(|e| {
+                        !e.fields.is_empty()
+                            && e.scope == r.scope
+                            && e.kinds.contains(&r.kind)
+                            && e.fields.iter().any(|f| mentions(&c.condition, f))
+                    })
+                    .collect();
+                if !gaps.is_empty() {
+                    let why: Vec<&str> = gaps.iter().map(|e| e.message.as_str()).collect();
+                    return Finding::new(
+                        c,
+                        rref.clone(),
+                        Status::Error,
+                        format!("Not evaluated: {}", why.join("; ")),
+                    );
+                }
+            }
+            let (status, message) = match outcome {
                 Outcome::Fail(m) => (Status::Fail, m),
                 Outcome::Pass(_) if !blocking.is_empty() => {
                     (Status::Error, not_evaluated_message(&blocking))
@@ -291,10 +351,21 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
                     format!("{}; {m}", not_evaluated_message(&explaining)),
                 ),
                 Outcome::Error(m) => (Status::Error, m),
+                Outcome::Missing(field) => (Status::Error, missing_message(&field)),
             };
             Finding::new(c, rref.clone(), status, message)
         })
         .collect()
+}
+
+/// Whether `source` contains `word` as a whole identifier.
+fn mentions(source: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    source.match_indices(word).any(|(i, _)| {
+        let before = source[..i].chars().next_back();
+        let after = source[i + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 /// "Not evaluated: ..." naming the failed calls.
@@ -320,7 +391,11 @@ pub fn not_evaluated_message(errors: &[&CollectionError]) -> String {
 /// collected, so that a kind with no collected resources never looks clean.
 fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
     let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&CollectionError>> = BTreeMap::new();
-    for e in inv.errors.iter().filter(|e| e.resource_id.is_none()) {
+    for e in inv
+        .errors
+        .iter()
+        .filter(|e| e.resource_id.is_none() && e.fields.is_empty())
+    {
         for k in &e.kinds {
             grouped
                 .entry((k.as_str(), e.scope.as_str(), e.region.as_deref()))

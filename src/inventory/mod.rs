@@ -222,15 +222,30 @@ pub struct CollectionError {
     /// When the failure concerns one resource only, its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
+    /// A *field gap*: the data fields of `kinds` that are absent because the source
+    /// does not have them (a Salesforce field this org's edition lacks). A gap does not
+    /// make the rest of the data incomplete: only checks that read one of these fields
+    /// report `error`, with this error's message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
 }
 
 impl CollectionError {
-    /// Whether this error makes the given resource's data incomplete.
+    /// Whether this error makes the given resource's data incomplete (field gaps never
+    /// do; see [`CollectionError::explains_missing`]).
     pub fn affects(&self, kind: &str, scope: &str, region: Option<&str>, id: Option<&str>) -> bool {
-        self.scope == scope
+        self.fields.is_empty()
+            && self.scope == scope
             && self.kinds.iter().any(|k| k == kind)
             && (self.region.is_none() || region.is_none() || self.region.as_deref() == region)
             && (self.resource_id.is_none() || self.resource_id.as_deref() == id)
+    }
+
+    /// Whether this field gap explains why `field` is missing from a resource's data.
+    pub fn explains_missing(&self, kind: &str, scope: &str, field: &str) -> bool {
+        self.scope == scope
+            && self.kinds.iter().any(|k| k == kind)
+            && self.fields.iter().any(|f| f == field)
     }
 }
 

@@ -3,10 +3,15 @@
 //!
 //! - `GET /services/data/` answers `versions.json` (no authentication, like Salesforce);
 //! - `GET /services/data/vNN.0/query?q=SOQL` and `.../tooling/query?q=SOQL` answer the
-//!   entry of `queries/*.json` whose `soql` equals the query (whitespace-normalized),
-//!   paged by `page_size` with `nextRecordsUrl` / `done` as Salesforce pages them, each
-//!   record (and nested relationship object) carrying `attributes {type, url}`;
-//! - `GET /services/data/vNN.0/sobjects/X/describe` answers `describe/X.json`;
+//!   entry of `queries/*.json` for the same API, object and clauses after `FROM X`
+//!   (whitespace-normalized), whatever the SELECT list: like a real org, a selected field
+//!   the object's describe lacks fails the whole query with `INVALID_FIELD`, and records
+//!   carry only the selected fields. Pages follow `page_size` with `nextRecordsUrl` /
+//!   `done` as Salesforce pages them, each record (and nested relationship object)
+//!   carrying `attributes {type, url}`;
+//! - `GET /services/data/vNN.0/sobjects/X/describe` answers `describe/X.json`, or, for
+//!   objects without one, a describe listing the fields the object's fixtures select;
+//! - every API answer carries `Sforce-Limit-Info: api-usage=N/15000`;
 //! - `POST /services/oauth2/token` runs the JWT bearer grant: it verifies the RS256
 //!   assertion with `fixtures/salesforce/jwt-test-key.pub.pem` and records its claims.
 //!
@@ -32,6 +37,14 @@ pub struct Options {
     pub deny: Vec<String>,
     /// Objects whose first query answers 503 (to exercise retries).
     pub fail_once: Vec<String>,
+    /// The org's daily API limit as `Sforce-Limit-Info` reports it (default 15000); the
+    /// usage reported is `api_used_before` plus the requests served.
+    pub api_limit: Option<u32>,
+    /// Daily API requests used before the scan started.
+    pub api_used_before: u32,
+    /// `(object, field)` pairs this org's describe lacks (another edition), on top of
+    /// those `describe/*.json` already leave out.
+    pub drop_fields: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +53,10 @@ struct State {
     failed_once: HashSet<String>,
     jwt_claims: Vec<Value>,
     jwt_errors: Vec<String>,
+    served: u32,
+    queries: Vec<String>,
+    /// The SELECT list of the last query of each fixture, to project its later pages.
+    selects: std::collections::HashMap<usize, Vec<String>>,
 }
 
 /// A running fixture org.
@@ -52,6 +69,9 @@ pub struct FixtureOrg {
 struct Query {
     api: String,
     soql: String,
+    /// The SELECT list, the object and what follows `FROM object`.
+    select: Vec<String>,
+    tail: String,
     sobject: String,
     relationships: serde_json::Map<String, Value>,
     page_size: usize,
@@ -66,6 +86,80 @@ struct Org {
     options: Options,
     url: String,
     public_key: Vec<u8>,
+    /// Describes: `describe/X.json`, else synthesized from the fixtures of X.
+    describes: std::collections::HashMap<(String, String), Value>,
+}
+
+/// `SELECT a, b FROM X WHERE ...` -> (["a", "b"], "X", " WHERE ...").
+fn split_soql(soql: &str) -> (Vec<String>, String, String) {
+    let soql = normalize(soql);
+    let upper = soql.to_ascii_uppercase();
+    let Some(at) = upper.find(" FROM ") else {
+        return (Vec::new(), String::new(), String::new());
+    };
+    let select = soql[..at]
+        .trim_start_matches("SELECT ")
+        .trim_start_matches("select ")
+        .split(',')
+        .map(|f| f.trim().to_string())
+        .collect();
+    let rest = &soql[at + 6..];
+    let (object, tail) = match rest.find(' ') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    (select, object.to_string(), tail.to_string())
+}
+
+/// The describe of every object the fixtures query.
+fn load_describes(
+    dir: &Path,
+    queries: &[Query],
+) -> std::collections::HashMap<(String, String), Value> {
+    let mut selected: std::collections::BTreeMap<
+        (String, String),
+        std::collections::BTreeSet<String>,
+    > = Default::default();
+    for q in queries {
+        let e = selected
+            .entry((q.api.clone(), from_object(&q.soql)))
+            .or_default();
+        e.insert("Id".to_string());
+        e.extend(q.select.iter().cloned());
+    }
+    let mut out = std::collections::HashMap::new();
+    for ((api, object), fields) in selected {
+        let file = dir.join("describe").join(format!("{object}.json"));
+        let describe = match std::fs::read_to_string(&file) {
+            Ok(text) => serde_json::from_str(&text).expect("describe json"),
+            Err(_) => {
+                let mut seen = std::collections::BTreeSet::new();
+                let list: Vec<Value> = fields
+                    .iter()
+                    .filter_map(|f| match f.split_once('.') {
+                        Some((rel, _)) => seen.insert(format!("{rel}Id")).then(|| {
+                            json!({"name": format!("{rel}Id"), "type": "reference", "relationshipName": rel})
+                        }),
+                        None => seen.insert(f.clone()).then(|| json!({"name": f, "type": "string"})),
+                    })
+                    .collect();
+                json!({"name": object, "queryable": true, "fields": list})
+            }
+        };
+        out.insert((api, object), describe);
+    }
+    out
+}
+
+/// Whether a describe has a SELECT item (a field, or `Relationship.Field`).
+fn describe_has(describe: &Value, item: &str) -> bool {
+    let fields = describe["fields"].as_array().cloned().unwrap_or_default();
+    match item.split_once('.') {
+        Some((rel, _)) => fields
+            .iter()
+            .any(|f| f["relationshipName"].as_str() == Some(rel)),
+        None => fields.iter().any(|f| f["name"].as_str() == Some(item)),
+    }
 }
 
 fn normalize(soql: &str) -> String {
@@ -97,7 +191,10 @@ fn load_queries(dir: &Path) -> Vec<Query> {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         for e in entries {
             let soql = normalize(e["soql"].as_str().expect("soql"));
+            let (select, _, tail) = split_soql(&soql);
             out.push(Query {
+                select,
+                tail,
                 api: e["api"].as_str().unwrap_or("query").to_string(),
                 sobject: e["type"]
                     .as_str()
@@ -134,8 +231,21 @@ impl FixtureOrg {
             .and_then(|v| v["version"].as_str())
             .expect("a version")
             .to_string();
+        let queries = load_queries(&dir);
+        let mut describes = load_describes(&dir, &queries);
+        for ((_, object), d) in describes.iter_mut() {
+            if let Some(fields) = d["fields"].as_array_mut() {
+                fields.retain(|f| {
+                    !options
+                        .drop_fields
+                        .iter()
+                        .any(|(o, n)| o == object && f["name"].as_str() == Some(n.as_str()))
+                });
+            }
+        }
         let org = Arc::new(Org {
-            queries: load_queries(&dir),
+            queries,
+            describes,
             dir,
             version,
             options,
@@ -159,6 +269,16 @@ impl FixtureOrg {
     /// Requests the org could not answer from its fixtures.
     pub fn unmatched(&self) -> Vec<String> {
         self.state.lock().expect("state").unmatched.clone()
+    }
+
+    /// Every SOQL query received (whitespace-normalized).
+    pub fn queries(&self) -> Vec<String> {
+        self.state.lock().expect("state").queries.clone()
+    }
+
+    /// Requests served.
+    pub fn served(&self) -> u32 {
+        self.state.lock().expect("state").served
     }
 
     /// Claims of the JWT bearer assertions that verified.
@@ -258,7 +378,12 @@ pub fn read_request(stream: &TcpStream) -> Option<Request> {
     })
 }
 
-fn respond(mut stream: &TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
+fn respond(
+    mut stream: &TcpStream,
+    status: u16,
+    body: &Value,
+    limit_info: &str,
+) -> std::io::Result<()> {
     let text = body.to_string();
     let reason = match status {
         200 => "OK",
@@ -271,7 +396,7 @@ fn respond(mut stream: &TcpStream, status: u16, body: &Value) -> std::io::Result
     };
     write!(
         stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json;charset=UTF-8\r\nSforce-Limit-Info: {limit_info}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
     )?;
     stream.flush()
@@ -286,7 +411,16 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
         return Ok(());
     };
     let (status, body) = answer(&req, org, state);
-    respond(&stream, status, &body)
+    let used = {
+        let mut st = state.lock().expect("state");
+        st.served += 1;
+        if let Some((_, q)) = req.query.iter().find(|(k, _)| k == "q") {
+            st.queries.push(normalize(q));
+        }
+        org.options.api_used_before + st.served
+    };
+    let limit = org.options.api_limit.unwrap_or(15000);
+    respond(&stream, status, &body, &format!("api-usage={used}/{limit}"))
 }
 
 fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
@@ -321,10 +455,9 @@ fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
         .strip_prefix("sobjects/")
         .and_then(|r| r.strip_suffix("/describe"))
     {
-        let file = org.dir.join("describe").join(format!("{object}.json"));
-        return match std::fs::read_to_string(&file) {
-            Ok(text) => (200, serde_json::from_str(&text).expect("describe json")),
-            Err(_) => {
+        return match org.describes.get(&(api.to_string(), object.to_string())) {
+            Some(d) => (200, d.clone()),
+            None => {
                 state
                     .lock()
                     .expect("state")
@@ -355,7 +488,11 @@ fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
         if let Some((index, offset)) = parsed
             && let Some(q) = org.queries.get(index)
         {
-            return (200, page(org, index, q, offset));
+            let mut body = page(org, index, q, offset);
+            if let Some(select) = state.lock().expect("state").selects.get(&index) {
+                project(&mut body, select);
+            }
+            return (200, body);
         }
         return (
             400,
@@ -400,11 +537,25 @@ fn run_query(org: &Org, state: &Mutex<State>, api: &str, soql: &str, bearer: &st
             );
         }
     }
+    let (select, _, tail) = split_soql(soql);
+    if let Some(describe) = org.describes.get(&(api.to_string(), object.clone()))
+        && let Some(bad) = select.iter().find(|f| !describe_has(describe, f))
+    {
+        return (
+            400,
+            sf_error(
+                "INVALID_FIELD",
+                &format!(
+                    "No such column '{bad}' on entity '{object}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."
+                ),
+            ),
+        );
+    }
     let found = org
         .queries
         .iter()
         .enumerate()
-        .find(|(_, q)| q.api == api && q.soql == soql);
+        .find(|(_, q)| q.api == api && from_object(&q.soql) == object && q.tail == tail);
     let Some((index, q)) = found else {
         state
             .lock()
@@ -422,7 +573,26 @@ fn run_query(org: &Org, state: &Mutex<State>, api: &str, soql: &str, bearer: &st
     if let Some((status, body)) = &q.error {
         return (*status, body.clone());
     }
-    (200, page(org, index, q, 0))
+    let mut body = page(org, index, q, 0);
+    project(&mut body, &select);
+    state.lock().expect("state").selects.insert(index, select);
+    (200, body)
+}
+
+/// Keeps only the selected fields (and `attributes`) of each record of a page.
+fn project(body: &mut Value, select: &[String]) {
+    let keep: std::collections::HashSet<&str> = select
+        .iter()
+        .map(|f| f.split('.').next().unwrap_or(f))
+        .collect();
+    for r in body["records"].as_array_mut().into_iter().flatten() {
+        if let Some(obj) = r.as_object_mut() {
+            obj.retain(|k, _| k == "attributes" || keep.contains(k.as_str()));
+            for k in &keep {
+                obj.entry(k.to_string()).or_insert(Value::Null);
+            }
+        }
+    }
 }
 
 /// One page of a query's records, shaped as the REST or Tooling API shapes it.

@@ -82,6 +82,7 @@ impl Op<'_> {
             message: message(err),
             kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
             resource_id: resource_id.map(str::to_string),
+            fields: Vec::new(),
         });
     }
 
@@ -103,6 +104,7 @@ impl Op<'_> {
             message: message.into(),
             kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
             resource_id: resource_id.map(str::to_string),
+            fields: Vec::new(),
         });
     }
 }

@@ -341,6 +341,7 @@ impl Collected {
             message: e.message.clone(),
             kinds: kinds.iter().map(|k| k.to_string()).collect(),
             resource_id,
+            fields: Vec::new(),
         });
     }
 

@@ -29,6 +29,67 @@ pub const PRIVILEGED: [&str; 13] = [
     "PermissionsResetPasswords",
 ];
 
+/// The permissions that checks (or this collector) read by name. Checks test a
+/// permission through the `permissions` map; a name listed here that the org's describe
+/// lacks is recorded as a field gap, so those checks report `error` naming it.
+/// `tests/salesforce_fixture.rs` asserts every `Permissions*` name in a check is here.
+pub const KNOWN_PERMISSIONS: [&str; 26] = [
+    "PermissionsModifyMetadata",
+    "PermissionsUseAnyApiClient",
+    "PermissionsApiEnabled",
+    "PermissionsApiUserOnly",
+    "PermissionsAssignPermissionSets",
+    "PermissionsAuthorApex",
+    "PermissionsBypassMFAForUiLogins",
+    "PermissionsCustomizeApplication",
+    "PermissionsEditReadonlyFields",
+    "PermissionsExportReport",
+    "PermissionsIsSsoEnabled",
+    "PermissionsManageEncryptionKeys",
+    "PermissionsManageInternalUsers",
+    "PermissionsManageProfilesPermissionsets",
+    "PermissionsManageRoles",
+    "PermissionsManageSharing",
+    "PermissionsManageUsers",
+    "PermissionsModifyAllData",
+    "PermissionsPasswordNeverExpires",
+    "PermissionsResetPasswords",
+    "PermissionsRunReports",
+    "PermissionsViewAllData",
+    "PermissionsViewAllUsers",
+    "PermissionsViewEncryptedData",
+    "PermissionsViewSetup",
+    "PermissionsViewEventLogFiles",
+];
+
+/// User data keys derived from one permission each.
+const USER_FLAGS: [(&str, &str); 5] = [
+    ("PermissionsApiEnabled", "api_enabled"),
+    ("PermissionsUseAnyApiClient", "use_any_api_client"),
+    ("PermissionsIsSsoEnabled", "sso_enabled"),
+    ("PermissionsBypassMFAForUiLogins", "bypass_mfa"),
+    ("PermissionsApiUserOnly", "api_only"),
+];
+
+/// The PermissionSet fields read besides its permissions (those the org lacks are left out).
+const PERMISSION_SET_FIELDS: [&str; 15] = [
+    "Id",
+    "Name",
+    "Label",
+    "Type",
+    "IsOwnedByProfile",
+    "IsCustom",
+    "NamespacePrefix",
+    "ProfileId",
+    "Profile.Name",
+    "Profile.UserType",
+    "Profile.UserLicense.Name",
+    "License.Name",
+    "PermissionSetGroupId",
+    "PermissionSetGroup.DeveloperName",
+    "PermissionSetGroup.MasterLabel",
+];
+
 /// Permission fields selected per query: all of them at once can exceed the URL length
 /// Salesforce accepts.
 const FIELDS_PER_QUERY: usize = 150;
@@ -85,11 +146,8 @@ pub struct Access {
 /// Collects profiles, permission sets and users.
 pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
     let all_kinds = [PROFILE, PERMISSION_SET, USER, GUEST_PROFILE];
-    let perm_fields = match ctx.client.field_names(Api::Rest, "PermissionSet").await {
-        Ok(names) => names
-            .into_iter()
-            .filter(|n| n.starts_with("Permissions"))
-            .collect::<Vec<_>>(),
+    let describe = match ctx.client.describe(Api::Rest, "PermissionSet").await {
+        Ok(d) => d,
         Err(e) => {
             ctx.record(
                 e,
@@ -102,16 +160,51 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
             return Ok(Access::default());
         }
     };
-    let Some(sets) = permission_sets(ctx, &perm_fields, &all_kinds).await? else {
+    let perm_fields: Vec<String> = describe
+        .fields
+        .iter()
+        .filter(|n| n.starts_with("Permissions"))
+        .cloned()
+        .collect();
+    // Permissions checks or this collector read by name: when the org lacks one, the
+    // checks that read it report `error` naming it; the rest evaluate.
+    for perm in KNOWN_PERMISSIONS
+        .iter()
+        .filter(|p| !describe.fields.contains(**p))
+    {
+        ctx.field_gap(
+            Api::Rest,
+            "PermissionSet",
+            perm,
+            &[perm.to_string()],
+            &[PROFILE, PERMISSION_SET, GUEST_PROFILE],
+        );
+        if let Some((_, key)) = USER_FLAGS.iter().find(|(p, _)| p == perm) {
+            ctx.field_gap(
+                Api::Rest,
+                "PermissionSet",
+                perm,
+                &[key.to_string()],
+                &[USER],
+            );
+        }
+    }
+    let base: Vec<&str> = PERMISSION_SET_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| describe.has(f))
+        .collect();
+    let Some(sets) = permission_sets(ctx, &base, &perm_fields, &all_kinds).await? else {
         return Ok(Access::default());
     };
 
     // Assignments of active users.
     let assignments = ctx
-        .query(
+        .select(
             Api::Rest,
             "PermissionSetAssignment",
-            "SELECT AssigneeId, PermissionSetId, PermissionSetGroupId FROM PermissionSetAssignment WHERE Assignee.IsActive = true",
+            &["AssigneeId", "PermissionSetId", "PermissionSetGroupId"],
+            " WHERE Assignee.IsActive = true",
             &[PERMISSION_SET, USER],
         )
         .await?;
@@ -127,10 +220,21 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
     }
 
     let users = ctx
-        .query(
+        .select(
             Api::Rest,
             "User",
-            "SELECT Id, Username, Name, ProfileId, Profile.Name, UserType, IsActive, LastLoginDate, CreatedDate FROM User WHERE IsActive = true AND UserType NOT IN ('Guest', 'AutomatedProcess')",
+            &[
+                "Id",
+                "Username",
+                "Name",
+                "ProfileId",
+                "Profile.Name",
+                "UserType",
+                "IsActive",
+                "LastLoginDate",
+                "CreatedDate",
+            ],
+            " WHERE IsActive = true AND UserType NOT IN ('Guest', 'AutomatedProcess')",
             &[USER, PROFILE],
         )
         .await?;
@@ -142,10 +246,11 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
     }
 
     let ip_ranges = ctx
-        .query(
+        .select(
             Api::Rest,
             "LoginIpRange",
-            "SELECT ProfileId, StartAddress, EndAddress, Description FROM LoginIpRange",
+            &["ProfileId", "StartAddress", "EndAddress", "Description"],
+            "",
             &[PROFILE],
         )
         .await?;
@@ -238,6 +343,8 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
             &profile_sets,
             &by_user,
             assignments.is_some(),
+            &describe.fields,
+            ip_ranges.is_some().then_some(&ranges),
         )
         .await?;
     }
@@ -249,10 +356,11 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
 /// Reads every permission set with all its permission fields (in chunks of fields).
 async fn permission_sets(
     ctx: &mut Ctx<'_>,
+    base: &[&str],
     perm_fields: &[String],
     kinds: &[&str],
 ) -> Result<Option<BTreeMap<String, PermSet>>, CollectError> {
-    let base = "Id, Name, Label, Type, IsOwnedByProfile, IsCustom, NamespacePrefix, ProfileId, Profile.Name, Profile.UserType, Profile.UserLicense.Name, License.Name, PermissionSetGroupId, PermissionSetGroup.DeveloperName, PermissionSetGroup.MasterLabel";
+    let base = base.join(", ");
     let mut sets: BTreeMap<String, PermSet> = BTreeMap::new();
     let chunks: Vec<&[String]> = if perm_fields.is_empty() {
         vec![&[]]
@@ -301,6 +409,7 @@ async fn permission_sets(
 }
 
 /// One resource per active user.
+#[allow(clippy::too_many_arguments)]
 async fn user_resources(
     ctx: &mut Ctx<'_>,
     users: &[Value],
@@ -308,22 +417,33 @@ async fn user_resources(
     profile_sets: &HashMap<String, PermSet>,
     by_user: &HashMap<String, Vec<String>>,
     assignments_known: bool,
+    known: &BTreeSet<String>,
+    profile_ranges: Option<&HashMap<String, Vec<Value>>>,
 ) -> Result<(), CollectError> {
     let frozen: Option<BTreeSet<String>> = ctx
-        .query(
+        .select(
             Api::Rest,
             "UserLogin",
-            "SELECT UserId FROM UserLogin WHERE IsFrozen = true",
+            &["UserId"],
+            " WHERE IsFrozen = true",
             &[USER],
         )
         .await?
         .map(|rows| rows.iter().filter_map(|r| str_field(r, "UserId")).collect());
 
     let mfa: Option<HashMap<String, bool>> = ctx
-        .query(
+        .select(
             Api::Rest,
             "TwoFactorMethodsInfo",
-            "SELECT UserId, HasSalesforceAuthenticator, HasTotp, HasU2F, HasWebAuthn, HasBuiltInAuthenticator FROM TwoFactorMethodsInfo",
+            &[
+                "UserId",
+                "HasSalesforceAuthenticator",
+                "HasTotp",
+                "HasU2F",
+                "HasWebAuthn",
+                "HasBuiltInAuthenticator",
+            ],
+            "",
             &[USER],
         )
         .await?
@@ -345,11 +465,7 @@ async fn user_resources(
                 .collect()
         });
 
-    let logins = ctx
-        .query(
-            Api::Rest,
-            "LoginHistory",
-            "SELECT UserId, AuthMethodReference FROM LoginHistory WHERE LoginTime = LAST_N_DAYS:30 AND LoginType = 'Application' AND Status = 'Success'",
+    let logins = ctx.select(Api::Rest, "LoginHistory", &["UserId", "AuthMethodReference"], " WHERE LoginTime = LAST_N_DAYS:30 AND LoginType = 'Application' AND Status = 'Success'",
             &[USER],
         )
         .await?;
@@ -404,6 +520,16 @@ async fn user_resources(
             .opt("is_active", bool_field(u, "IsActive"))
             .opt("is_frozen", frozen.as_ref().map(|f| f.contains(&id)))
             .opt("last_login", ts_field(u, "LastLoginDate"))
+            .opt(
+                "never_logged_in",
+                u.get("LastLoginDate").map(Value::is_null),
+            )
+            .opt(
+                "profile_login_ip_ranges",
+                profile_ranges
+                    .zip(str_field(u, "ProfileId"))
+                    .map(|(r, p)| r.get(&p).map_or(0, |v| v.len() as i64)),
+            )
             .opt("created", ts_field(u, "CreatedDate"));
         if assignments_known {
             data = data
@@ -412,10 +538,12 @@ async fn user_resources(
                     privileged.into_iter().collect::<Vec<_>>(),
                 )
                 .set("granted_by", granted_by.into_iter().collect::<Vec<_>>())
-                .set("permission_grants", grants)
-                .set("sso_enabled", holds("PermissionsIsSsoEnabled"))
-                .set("bypass_mfa", holds("PermissionsBypassMFAForUiLogins"))
-                .set("api_only", holds("PermissionsApiUserOnly"));
+                .set("permission_grants", grants);
+            for (perm, key) in USER_FLAGS {
+                if known.contains(perm) {
+                    data = data.set(key, holds(perm));
+                }
+            }
         }
         data = data.opt(
             "mfa_methods_registered",

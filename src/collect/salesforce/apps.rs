@@ -17,10 +17,17 @@ const STALE_AFTER_DAYS: i64 = 90;
 /// Collects connected apps.
 pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     let Some(apps) = ctx
-        .query(
+        .select(
             Api::Rest,
             "ConnectedApplication",
-            "SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly, OptionsHasSessionLevelPolicy, CreatedDate FROM ConnectedApplication",
+            &[
+                "Id",
+                "Name",
+                "OptionsAllowAdminApprovedUsersOnly",
+                "OptionsHasSessionLevelPolicy",
+                "CreatedDate",
+            ],
+            "",
             &[CONNECTED_APP],
         )
         .await?
@@ -46,10 +53,11 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         }
     }
     let tokens = ctx
-        .query(
+        .select(
             Api::Rest,
             "OauthToken",
-            "SELECT AppName, LastUsedDate, UseCount, CreatedDate FROM OauthToken",
+            &["AppName", "LastUsedDate", "UseCount", "CreatedDate"],
+            "",
             &[CONNECTED_APP],
         )
         .await?;

@@ -5,8 +5,10 @@
 //! The access token is sent in the `Authorization` header only; it never appears in an
 //! error message (see [`AccessToken`] and [`redact`]).
 
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -16,8 +18,16 @@ use crate::collect::CollectError;
 /// The lowest API version mamori speaks (Spring '24).
 pub const MIN_API_VERSION: f64 = 60.0;
 
-/// How many times a call is tried before its error is kept.
-const MAX_ATTEMPTS: u32 = 4;
+/// How many times a call is tried before its error is kept: well past the usual 3, so
+/// that a burst of 503s or concurrent-request limits does not change what a scan sees.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// The longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Once the org's daily API usage (`Sforce-Limit-Info: api-usage=USED/LIMIT`) reaches
+/// this share of its limit, mamori stops calling: the rest of the quota is the org's.
+pub const API_USAGE_CEILING: f64 = 0.95;
 
 /// Guidance printed when the org refuses the session.
 pub const REAUTH_HELP: &str =
@@ -62,7 +72,7 @@ pub fn redact(text: &str, token: &AccessToken) -> String {
 }
 
 /// Which API a query goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Api {
     /// `/services/data/vNN.0/query`.
     Rest,
@@ -155,6 +165,38 @@ pub struct Client {
     token: AccessToken,
     calls: AtomicUsize,
     backoff: Duration,
+    describes: Mutex<HashMap<(Api, String), Arc<Describe>>>,
+    /// The last `Sforce-Limit-Info` seen: used and limit, packed as `used << 32 | limit`.
+    api_usage: AtomicU64,
+}
+
+/// What `sobjects/<X>/describe` says an object has.
+#[derive(Debug, Default)]
+pub struct Describe {
+    /// Field API names.
+    pub fields: BTreeSet<String>,
+    /// Relationship names of reference fields (`Profile` for `ProfileId`).
+    pub relationships: BTreeSet<String>,
+}
+
+impl Describe {
+    /// Whether a SELECT item exists: a field, or `Relationship.Field` whose relationship
+    /// exists (the far end is not described).
+    pub fn has(&self, item: &str) -> bool {
+        match item.split_once('.') {
+            Some((rel, _)) => self.relationships.contains(rel),
+            None => self.fields.contains(item),
+        }
+    }
+}
+
+/// Parses `api-usage=USED/LIMIT` out of a `Sforce-Limit-Info` header.
+pub fn parse_limit_info(header: &str) -> Option<(u32, u32)> {
+    let usage = header
+        .split(',')
+        .find_map(|p| p.trim().strip_prefix("api-usage="))?;
+    let (used, limit) = usage.split_once('/')?;
+    Some((used.trim().parse().ok()?, limit.trim().parse().ok()?))
 }
 
 impl fmt::Debug for Client {
@@ -207,6 +249,8 @@ impl Client {
             token,
             calls: AtomicUsize::new(0),
             backoff: Duration::from_millis(250),
+            describes: Mutex::new(HashMap::new()),
+            api_usage: AtomicU64::new(0),
         };
         let url = format!("{}/services/data/", client.instance);
         let versions = client
@@ -269,9 +313,18 @@ impl Client {
         Ok(records)
     }
 
-    /// The names of an object's fields (`/sobjects/<X>/describe`), to select only the
-    /// fields this org's edition has.
-    pub async fn field_names(&self, api: Api, sobject: &str) -> Result<Vec<String>, ApiError> {
+    /// What an object has (`/sobjects/<X>/describe` on the REST or Tooling API), asked
+    /// once per object per scan.
+    pub async fn describe(&self, api: Api, sobject: &str) -> Result<Arc<Describe>, ApiError> {
+        let key = (api, sobject.to_string());
+        if let Some(d) = self
+            .describes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(d);
+        }
         let prefix = match api {
             Api::Rest => "",
             Api::Tooling => "tooling/",
@@ -281,16 +334,43 @@ impl Client {
             self.instance, self.version
         );
         let body = self.get_json(&url).await?;
-        Ok(body
+        let mut d = Describe::default();
+        for f in body
             .get("fields")
             .and_then(Value::as_array)
-            .map(|fields| {
-                fields
-                    .iter()
-                    .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = f.get("name").and_then(Value::as_str) {
+                d.fields.insert(name.to_string());
+            }
+            if let Some(rel) = f.get("relationshipName").and_then(Value::as_str) {
+                d.relationships.insert(rel.to_string());
+            }
+        }
+        let d = Arc::new(d);
+        if let Ok(mut m) = self.describes.lock() {
+            m.insert(key, d.clone());
+        }
+        Ok(d)
+    }
+
+    /// The names of an object's fields, to select only the fields this org has.
+    pub async fn field_names(&self, api: Api, sobject: &str) -> Result<Vec<String>, ApiError> {
+        Ok(self
+            .describe(api, sobject)
+            .await?
+            .fields
+            .iter()
+            .cloned()
+            .collect())
+    }
+
+    /// The org's daily API usage as last reported (`Sforce-Limit-Info`), if seen.
+    pub fn api_usage(&self) -> Option<(u32, u32)> {
+        let packed = self.api_usage.load(Ordering::Relaxed);
+        let (used, limit) = ((packed >> 32) as u32, packed as u32);
+        (limit > 0).then_some((used, limit))
     }
 
     /// GET with retries; parses JSON; maps error bodies.
@@ -301,7 +381,10 @@ impl Client {
             let result = self.get_once(url).await;
             match result {
                 Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
-                    tokio::time::sleep(self.backoff * 2u32.pow(attempt - 1)).await;
+                    let pause = self
+                        .backoff
+                        .saturating_mul(2u32.saturating_pow(attempt - 1));
+                    tokio::time::sleep(pause.min(MAX_BACKOFF)).await;
                 }
                 other => return other,
             }
@@ -309,6 +392,18 @@ impl Client {
     }
 
     async fn get_once(&self, url: &str) -> Result<Value, ApiError> {
+        if let Some((used, limit)) = self.api_usage()
+            && f64::from(used) >= f64::from(limit) * API_USAGE_CEILING
+        {
+            return Err(ApiError::Salesforce {
+                status: 403,
+                code: "API_USAGE_CEILING".to_string(),
+                message: format!(
+                    "the org has used {used} of its {limit} daily API requests; mamori stops at {:.0}% to leave the rest to the org",
+                    API_USAGE_CEILING * 100.0
+                ),
+            });
+        }
         self.calls.fetch_add(1, Ordering::Relaxed);
         let response = self
             .http
@@ -319,6 +414,17 @@ impl Client {
             .await
             .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
         let status = response.status().as_u16();
+        if let Some((used, limit)) = response
+            .headers()
+            .get("sforce-limit-info")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_limit_info)
+        {
+            self.api_usage.store(
+                (u64::from(used) << 32) | u64::from(limit),
+                Ordering::Relaxed,
+            );
+        }
         let text = response
             .text()
             .await

@@ -5,8 +5,13 @@
 //! into the kinds documented in `checks/salesforce/kinds.yaml`:
 //! [`org`] (org-wide settings, Health Check, trusted IP ranges), [`access`] (profiles,
 //! permission sets, users, MFA, logins), [`sites`] (sites and guest profiles), [`apps`]
-//! (connected apps), [`network`] (remote sites, CSP trusted sites, named credentials) and
-//! [`secrets`] (credential-like fields of custom settings and custom metadata types).
+//! (connected apps), [`network`] (remote sites, CSP trusted sites, named credentials),
+//! [`secrets`] (credential-like fields of custom settings and custom metadata types) and
+//! [`files`] (public content links). [`probe`] is the outside-in guest probe of a site.
+//!
+//! Every query is built from the object's `describe` ([`Ctx::select`]): a field the org
+//! lacks is left out and recorded as a field gap, so only checks that read it report
+//! `error`, naming it.
 //!
 //! A query the user may not run becomes a [`CollectionError`] naming the missing
 //! permission and the kinds it leaves incomplete; the checks of those kinds then report
@@ -16,6 +21,7 @@ pub mod access;
 pub mod apps;
 pub mod auth;
 pub mod client;
+pub mod files;
 pub mod network;
 pub mod org;
 pub mod probe;
@@ -60,6 +66,8 @@ pub mod kinds {
     pub const NAMED_CREDENTIAL: &str = "salesforce.named_credential";
     /// A secret-looking field of a custom setting or custom metadata type.
     pub const CUSTOM_SETTING_SECRET: &str = "salesforce.custom_setting_secret";
+    /// A file shared by public link (ContentDistribution).
+    pub const CONTENT_DISTRIBUTION: &str = "salesforce.content_distribution";
 }
 
 /// Collects one org.
@@ -106,6 +114,7 @@ pub async fn collect(
     apps::collect(&mut ctx).await?;
     network::collect(&mut ctx).await?;
     secrets::collect(&mut ctx).await?;
+    files::collect(&mut ctx).await?;
     bar.finish_and_clear();
 
     let mut inv = Inventory::new();
@@ -156,6 +165,67 @@ impl<'a> Ctx<'a> {
                 Ok(None)
             }
         }
+    }
+
+    /// Describes `object` (once per scan), then selects those of `fields` the org has,
+    /// with `tail` (` WHERE ...`, ` ORDER BY ...`) after `FROM object`.
+    ///
+    /// A field the org lacks is left out of the SELECT and recorded as a *field gap*
+    /// against `kinds` (see [`CollectionError::fields`]): checks that read it report
+    /// `error` naming it, every other check still evaluates. The gap names the data keys
+    /// the field feeds: see [`data_keys`].
+    pub async fn select(
+        &mut self,
+        api: Api,
+        object: &str,
+        fields: &[&str],
+        tail: &str,
+        kinds: &[&str],
+    ) -> Result<Option<Vec<Value>>, CollectError> {
+        let describe = match self.client.describe(api, object).await {
+            Ok(d) => d,
+            Err(e) => {
+                self.record(e, api, &format!("describe {object}"), object, kinds, None)?;
+                return Ok(None);
+            }
+        };
+        let (present, absent): (Vec<&str>, Vec<&str>) =
+            fields.iter().copied().partition(|f| describe.has(f));
+        for f in &absent {
+            self.field_gap(api, object, f, &data_keys(object, f), kinds);
+        }
+        if present.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let soql = format!("SELECT {} FROM {object}{tail}", present.join(", "));
+        self.query(api, object, &soql, kinds).await
+    }
+
+    /// Records that `object.field` does not exist in this org; `keys` are the data fields
+    /// of `kinds` left absent because of it.
+    pub fn field_gap(
+        &mut self,
+        api: Api,
+        object: &str,
+        field: &str,
+        keys: &[String],
+        kinds: &[&str],
+    ) {
+        self.errors.push(CollectionError {
+            provider: Provider::Salesforce,
+            scope: self.org_id.clone(),
+            service: api.as_str().to_string(),
+            region: None,
+            operation: format!("describe {object}"),
+            code: "FIELD_NOT_AVAILABLE".to_string(),
+            message: format!(
+                "{object}.{field} is not available in this org (its describe on API v{} has no such field: the edition, licences or enabled features lack it)",
+                self.client.version()
+            ),
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id: None,
+            fields: keys.to_vec(),
+        });
     }
 
     /// Reads the `Metadata` of every row of a Tooling settings/metadata object: ids first,
@@ -233,6 +303,7 @@ impl<'a> Ctx<'a> {
             message,
             kinds: kinds.iter().map(|k| k.to_string()).collect(),
             resource_id,
+            fields: Vec::new(),
         });
         Ok(())
     }
@@ -251,6 +322,88 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Data keys whose value comes from a field that is not named after it.
+const RENAMED: [(&str, &str, &[&str]); 13] = [
+    (
+        "SiteDetail",
+        "IsRegistrationEnabled",
+        &["self_registration_enabled"],
+    ),
+    ("*", "CreatedDate", &["created"]),
+    ("User", "LastLoginDate", &["last_login"]),
+    ("User", "Profile.Name", &["profile"]),
+    ("User", "Name", &["full_name"]),
+    (
+        "ConnectedApplication",
+        "OptionsAllowAdminApprovedUsersOnly",
+        &["permitted_users"],
+    ),
+    (
+        "ConnectedApplication",
+        "OptionsHasSessionLevelPolicy",
+        &["high_assurance_required"],
+    ),
+    (
+        "OauthToken",
+        "LastUsedDate",
+        &["stale_token_count", "last_used"],
+    ),
+    (
+        "LoginHistory",
+        "AuthMethodReference",
+        &["non_mfa_ui_logins_30d"],
+    ),
+    ("SetupAuditTrail", "CreatedBy.Username", &["created_by"]),
+    ("SiteDetail", "SecureUrl", &["url"]),
+    (
+        "ContentDistribution",
+        "PreferencesPasswordRequired",
+        &["password_required"],
+    ),
+    ("ContentDistribution", "PreferencesExpires", &["expires"]),
+];
+
+/// The data keys a Salesforce field feeds: the field's own name, its snake_case form
+/// (`ClickjackProtectionLevel` -> `clickjack_protection_level`, the convention
+/// collectors follow) and, for fields stored under another name, that name.
+pub fn data_keys(object: &str, field: &str) -> Vec<String> {
+    let mut keys = vec![field.to_string(), snake_case(field)];
+    for (o, f, k) in RENAMED {
+        if (o == object || o == "*") && f == field {
+            keys.extend(k.iter().map(|s| s.to_string()));
+        }
+    }
+    keys
+}
+
+/// `ClickjackProtectionLevel` -> `clickjack_protection_level`; `Profile.Name` -> `profile_name`.
+pub fn snake_case(field: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = field.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if *c == '.' {
+            out.push('_');
+            continue;
+        }
+        if c.is_ascii_uppercase() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if let Some(p) = prev
+                && p != '.'
+                && (p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || next_lower && p.is_ascii_uppercase())
+            {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(*c);
+        }
+    }
+    out
+}
+
 /// The user permission that lets an integration user read an object.
 fn permission_for(object: &str) -> &'static str {
     match object {
@@ -259,6 +412,7 @@ fn permission_for(object: &str) -> &'static str {
         "TenantSecret" => "Manage Encryption Keys",
         "LoginHistory" | "UserLogin" => "Manage Users",
         "OauthToken" => "Manage Connected Apps",
+        "ContentDistribution" => "View All Data (without it, only links to files the user can see)",
         _ => "View Setup and Configuration",
     }
 }
@@ -363,6 +517,17 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snake_case_data_keys() {
+        assert_eq!(
+            snake_case("ClickjackProtectionLevel"),
+            "clickjack_protection_level"
+        );
+        assert_eq!(snake_case("SecureUrl"), "secure_url");
+        assert_eq!(snake_case("IsSSOEnabled"), "is_sso_enabled");
+        assert_eq!(snake_case("Profile.Name"), "profile_name");
+    }
 
     #[test]
     fn nested_fields_and_timestamps() {

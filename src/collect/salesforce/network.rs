@@ -19,16 +19,26 @@ const DIRECTIVES: [(&str, &str); 6] = [
 /// Collects remote sites, CSP trusted sites and named credentials.
 pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Tooling,
             "RemoteProxy",
-            "SELECT Id, SiteName, EndpointUrl, IsActive, DisableProtocolSecurity, Description FROM RemoteProxy",
+            &[
+                "Id",
+                "SiteName",
+                "EndpointUrl",
+                "IsActive",
+                "DisableProtocolSecurity",
+                "Description",
+            ],
+            "",
             &[REMOTE_SITE],
         )
         .await?
     {
         for r in &rows {
-            let Some(id) = str_field(r, "Id") else { continue };
+            let Some(id) = str_field(r, "Id") else {
+                continue;
+            };
             let name = str_field(r, "SiteName").unwrap_or_else(|| id.clone());
             let data = Data::new()
                 .opt("url", str_field(r, "EndpointUrl"))
@@ -42,13 +52,16 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         }
     }
 
-    let flags: Vec<&str> = DIRECTIVES.iter().map(|(_, f)| *f).collect();
-    let soql = format!(
-        "SELECT Id, DeveloperName, EndpointUrl, Context, IsActive, {} FROM CspTrustedSite",
-        flags.join(", ")
-    );
+    let mut fields = vec!["Id", "DeveloperName", "EndpointUrl", "Context", "IsActive"];
+    fields.extend(DIRECTIVES.iter().map(|(_, f)| *f));
     if let Some(rows) = ctx
-        .query(Api::Tooling, "CspTrustedSite", &soql, &[CSP_TRUSTED_SITE])
+        .select(
+            Api::Tooling,
+            "CspTrustedSite",
+            &fields,
+            "",
+            &[CSP_TRUSTED_SITE],
+        )
         .await?
     {
         for r in &rows {
@@ -71,10 +84,11 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     }
 
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Rest,
             "NamedCredential",
-            "SELECT Id, DeveloperName, Endpoint, PrincipalType FROM NamedCredential",
+            &["Id", "DeveloperName", "Endpoint", "PrincipalType"],
+            "",
             &[NAMED_CREDENTIAL],
         )
         .await?

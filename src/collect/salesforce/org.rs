@@ -26,10 +26,17 @@ pub struct Identity {
 /// Reads the Organization row. Without it the scope is named after the instance host.
 pub async fn identify(ctx: &mut Ctx<'_>) -> Result<Identity, CollectError> {
     let rows = ctx
-        .query(
+        .select(
             Api::Rest,
             "Organization",
-            "SELECT Id, Name, OrganizationType, IsSandbox, InstanceName FROM Organization",
+            &[
+                "Id",
+                "Name",
+                "OrganizationType",
+                "IsSandbox",
+                "InstanceName",
+            ],
+            "",
             &[ORG],
         )
         .await?;
@@ -68,12 +75,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Health Check.
     let score = ctx
-        .query(
-            Api::Tooling,
-            "SecurityHealthCheck",
-            "SELECT Score FROM SecurityHealthCheck",
-            &[ORG],
-        )
+        .select(Api::Tooling, "SecurityHealthCheck", &["Score"], "", &[ORG])
         .await?
         .and_then(|rows| rows.first().and_then(|r| int_field(r, "Score")));
     data = data.opt("health_check_score", score);
@@ -103,10 +105,15 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Org-wide sharing defaults.
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Rest,
             "EntityDefinition",
-            "SELECT QualifiedApiName, InternalSharingModel, ExternalSharingModel FROM EntityDefinition WHERE IsCustomizable = true",
+            &[
+                "QualifiedApiName",
+                "InternalSharingModel",
+                "ExternalSharingModel",
+            ],
+            " WHERE IsCustomizable = true",
             &[ORG],
         )
         .await?
@@ -131,10 +138,11 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Event monitoring.
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Rest,
             "EventLogFile",
-            "SELECT EventType, Interval FROM EventLogFile WHERE LogDate = LAST_N_DAYS:7",
+            &["EventType", "Interval"],
+            " WHERE LogDate = LAST_N_DAYS:7",
             &[ORG],
         )
         .await?
@@ -158,10 +166,18 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Setup audit trail, newest first.
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Rest,
             "SetupAuditTrail",
-            "SELECT Action, Section, Display, CreatedDate, CreatedBy.Username, DelegateUser FROM SetupAuditTrail WHERE CreatedDate = LAST_N_DAYS:30 ORDER BY CreatedDate DESC LIMIT 2000",
+            &[
+                "Action",
+                "Section",
+                "Display",
+                "CreatedDate",
+                "CreatedBy.Username",
+                "DelegateUser",
+            ],
+            " WHERE CreatedDate = LAST_N_DAYS:30 ORDER BY CreatedDate DESC LIMIT 2000",
             &[ORG],
         )
         .await?
@@ -186,10 +202,11 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Shield Platform Encryption tenant secrets.
     if let Some(rows) = ctx
-        .query(
+        .select(
             Api::Rest,
             "TenantSecret",
-            "SELECT Type, Status, Version, CreatedDate, Source FROM TenantSecret",
+            &["Type", "Status", "Version", "CreatedDate", "Source"],
+            "",
             &[ORG],
         )
         .await?
@@ -220,10 +237,19 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 /// One resource per `SecurityHealthCheckRisks` row.
 async fn health_check_risks(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     let Some(rows) = ctx
-        .query(
+        .select(
             Api::Tooling,
             "SecurityHealthCheckRisks",
-            "SELECT RiskType, Setting, SettingGroup, OrgValue, OrgValueRaw, StandardValue, SettingRiskCategory FROM SecurityHealthCheckRisks",
+            &[
+                "RiskType",
+                "Setting",
+                "SettingGroup",
+                "OrgValue",
+                "OrgValueRaw",
+                "StandardValue",
+                "SettingRiskCategory",
+            ],
+            "",
             &[HEALTH_CHECK_RISK],
         )
         .await?

@@ -366,6 +366,7 @@ pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory,
                 message,
                 kinds: kinds.iter().map(|k| k.to_string()).collect(),
                 resource_id: id,
+                fields: Vec::new(),
             }
         };
 

@@ -14,27 +14,45 @@ use crate::collect::CollectError;
 /// Collects sites and the guest profiles of active sites.
 pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectError> {
     let Some(sites) = ctx
-        .query(
+        .select(
             Api::Rest,
             "Site",
-            "SELECT Id, Name, MasterLabel, Status, SiteType, UrlPathPrefix, ClickjackProtectionLevel, GuestUserId, GuestUser.ProfileId, GuestUser.Profile.Name FROM Site",
+            &[
+                "Id",
+                "Name",
+                "MasterLabel",
+                "Status",
+                "SiteType",
+                "UrlPathPrefix",
+                "ClickjackProtectionLevel",
+                "GuestUserId",
+                "GuestUser.ProfileId",
+                "GuestUser.Profile.Name",
+            ],
+            "",
             &[SITE, GUEST_PROFILE],
         )
         .await?
     else {
         return Ok(());
     };
-    let urls: HashMap<String, String> = ctx
-        .query(
+    // SiteDetail (by Site.Id in DurableId): the public URL and self-registration.
+    let details: HashMap<String, Value> = ctx
+        .select(
             Api::Rest,
             "SiteDetail",
-            "SELECT DurableId, SecureUrl FROM SiteDetail",
+            &["DurableId", "SecureUrl", "IsRegistrationEnabled"],
+            "",
             &[],
         )
         .await?
         .unwrap_or_default()
+        .into_iter()
+        .filter_map(|r| Some((str_field(&r, "DurableId")?, r)))
+        .collect();
+    let urls: HashMap<String, String> = details
         .iter()
-        .filter_map(|r| Some((str_field(r, "DurableId")?, str_field(r, "SecureUrl")?)))
+        .filter_map(|(id, r)| Some((id.clone(), str_field(r, "SecureUrl")?)))
         .collect();
 
     // Guest profile id -> (site name, site url), first active site wins.
@@ -54,6 +72,12 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
             .opt("site_type", str_field(s, "SiteType"))
             .opt("url_path_prefix", str_field(s, "UrlPathPrefix"))
             .opt("url", url.clone())
+            .opt(
+                "self_registration_enabled",
+                details
+                    .get(&id)
+                    .and_then(|r| bool_field(r, "IsRegistrationEnabled")),
+            )
             .opt("guest_profile", profile_name.clone())
             .opt("guest_profile_id", profile_id.clone())
             .opt(
@@ -82,31 +106,39 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
     let in_list = soql_in(set_ids.iter().map(String::as_str));
 
     let objects = ctx
-        .query(
+        .select(
             Api::Rest,
             "ObjectPermissions",
-            &format!(
-                "SELECT ParentId, SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit, PermissionsDelete, PermissionsViewAllRecords, PermissionsModifyAllRecords FROM ObjectPermissions WHERE ParentId IN ({in_list})"
-            ),
+            &[
+                "ParentId",
+                "SobjectType",
+                "PermissionsRead",
+                "PermissionsCreate",
+                "PermissionsEdit",
+                "PermissionsDelete",
+                "PermissionsViewAllRecords",
+                "PermissionsModifyAllRecords",
+            ],
+            &format!(" WHERE ParentId IN ({in_list})"),
             &[GUEST_PROFILE],
         )
         .await?;
     let fields = ctx
-        .query(
+        .select(
             Api::Rest,
             "FieldPermissions",
-            &format!(
-                "SELECT ParentId, Field, PermissionsRead, PermissionsEdit FROM FieldPermissions WHERE ParentId IN ({in_list})"
-            ),
+            &["ParentId", "Field", "PermissionsRead", "PermissionsEdit"],
+            &format!(" WHERE ParentId IN ({in_list})"),
             &[GUEST_PROFILE],
         )
         .await?;
     let entities = ctx
-        .query(
+        .select(
             Api::Rest,
             "SetupEntityAccess",
+            &["ParentId", "SetupEntityId", "SetupEntityType"],
             &format!(
-                "SELECT ParentId, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE ParentId IN ({in_list}) AND SetupEntityType IN ('ApexClass', 'ApexPage')"
+                " WHERE ParentId IN ({in_list}) AND SetupEntityType IN ('ApexClass', 'ApexPage')"
             ),
             &[GUEST_PROFILE],
         )
