@@ -825,3 +825,33 @@ fn every_permission_a_check_names_is_known_to_the_collector() {
         "permissions missing from KNOWN_PERMISSIONS: {unknown:#?}"
     );
 }
+
+#[test]
+fn unreadable_connected_app_metadata_leaves_the_rest_api_checks_evaluated() {
+    let org = FixtureOrg::start(Options {
+        deny: vec!["metadata:ConnectedApp".into()],
+        ..Options::default()
+    });
+    let out = scan(&org, TOKEN, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let s = statuses(&report);
+    let app = |id: &str| s[&(id.to_string(), "bad-everyone-app".to_string())].clone();
+    // From ConnectedApplication (REST): still evaluated.
+    assert_eq!(app("salesforce-connected-app-self-authorize"), "fail");
+    // From the ConnectedApp metadata: not evaluated, never passed.
+    for id in [
+        "salesforce-connected-app-ip-relaxed",
+        "salesforce-connected-app-full-scope",
+        "salesforce-connected-app-refresh-token-never-expires",
+    ] {
+        assert_eq!(app(id), "error", "{id}");
+    }
+    assert_eq!(
+        s[&(
+            "salesforce-connected-app-ip-relaxed".to_string(),
+            "good-integration-app".to_string()
+        )],
+        "error"
+    );
+}

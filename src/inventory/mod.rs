@@ -222,10 +222,10 @@ pub struct CollectionError {
     /// When the failure concerns one resource only, its id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_id: Option<String>,
-    /// A *field gap*: the data fields of `kinds` that are absent because the source
-    /// does not have them (a Salesforce field this org's edition lacks). A gap does not
-    /// make the rest of the data incomplete: only checks that read one of these fields
-    /// report `error`, with this error's message.
+    /// A *field gap*: the data fields of `kinds` this error leaves absent (a Salesforce
+    /// field this org's edition lacks, or a call that feeds only these fields). A gap does
+    /// not make the rest of the data incomplete: only checks that read one of these
+    /// fields report `error`, with this error's message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<String>,
 }

@@ -11,6 +11,8 @@
 //!   carrying `attributes {type, url}`;
 //! - `GET /services/data/vNN.0/sobjects/X/describe` answers `describe/X.json`, or, for
 //!   objects without one, a describe listing the fields the object's fixtures select;
+//! - `POST /services/Soap/m/vNN.0` answers the Metadata API's `listMetadata` and
+//!   `readMetadata` from `metadata/<Type>/<fullName>.xml`;
 //! - every API answer carries `Sforce-Limit-Info: api-usage=N/15000`;
 //! - `POST /services/oauth2/token` runs the JWT bearer grant: it verifies the RS256
 //!   assertion with `fixtures/salesforce/jwt-test-key.pub.pem` and records its claims.
@@ -33,7 +35,8 @@ pub const TOKEN: &str = "00DFIXTURE0000001!AQ4AQFixtureSecretTokenValue";
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Objects whose queries are refused with `INSUFFICIENT_ACCESS` (the error message
-    /// echoes the bearer token, to prove that mamori redacts what servers send back).
+    /// echoes the bearer token, to prove that mamori redacts what servers send back);
+    /// `metadata:<Type>` refuses Metadata API reads of that type.
     pub deny: Vec<String>,
     /// Objects whose first query answers 503 (to exercise retries).
     pub fail_once: Vec<String>,
@@ -410,6 +413,17 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
     let Some(req) = read_request(&stream) else {
         return Ok(());
     };
+    if req.method == "POST" && req.path == format!("/services/Soap/m/{}", org.version) {
+        let (status, xml) = metadata_api(&req, org, state);
+        let mut stream = &stream;
+        write!(
+            stream,
+            "HTTP/1.1 {status} {}\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+            if status == 200 { "OK" } else { "Server Error" },
+            xml.len()
+        )?;
+        return stream.flush();
+    }
     let (status, body) = answer(&req, org, state);
     let used = {
         let mut st = state.lock().expect("state");
@@ -500,6 +514,125 @@ fn answer(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, Value) {
         );
     }
     unmatched(state, &req.path)
+}
+
+/// The text of every `<tag>` element in `xml`.
+fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(j) = after.find(&close) else { break };
+        out.push(after[..j].to_string());
+        rest = &after[j + close.len()..];
+    }
+    out
+}
+
+fn soap(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+fn soap_fault(code: &str, message: &str) -> String {
+    soap(&format!(
+        "<soapenv:Fault><faultcode>sf:{code}</faultcode><faultstring>{code}: {message}</faultstring></soapenv:Fault>"
+    ))
+}
+
+/// The Metadata API (SOAP) `listMetadata` and `readMetadata`, from
+/// `metadata/<Type>/<fullName>.xml` (each file one `<records>` element).
+fn metadata_api(req: &Request, org: &Org, state: &Mutex<State>) -> (u16, String) {
+    if xml_values(&req.body, "met:sessionId")
+        .first()
+        .map(String::as_str)
+        != Some(TOKEN)
+    {
+        return (
+            500,
+            soap_fault(
+                "INVALID_SESSION_ID",
+                "Invalid Session ID found in SessionHeader: Illegal Session",
+            ),
+        );
+    }
+    let kind = xml_values(&req.body, "met:type")
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    if org
+        .options
+        .deny
+        .iter()
+        .any(|d| d == &format!("metadata:{kind}"))
+    {
+        return (
+            500,
+            soap_fault(
+                "INSUFFICIENT_ACCESS",
+                "insufficient access rights to read metadata",
+            ),
+        );
+    }
+    let dir = org.dir.join("metadata").join(&kind);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".xml")
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    if req.body.contains("<met:listMetadata>") {
+        let results: String = names
+            .iter()
+            .map(|n| format!("<result><fullName>{n}</fullName><type>{kind}</type><namespacePrefix xsi:nil=\"true\"/></result>"))
+            .collect();
+        return (
+            200,
+            soap(&format!(
+                "<listMetadataResponse>{results}</listMetadataResponse>"
+            )),
+        );
+    }
+    if req.body.contains("<met:readMetadata>") {
+        let wanted = xml_values(&req.body, "met:fullNames");
+        if wanted.len() > 10 {
+            return (
+                500,
+                soap_fault("INVALID_FIELD", "readMetadata accepts at most 10 names"),
+            );
+        }
+        let records: String = wanted
+            .iter()
+            .map(|n| {
+                std::fs::read_to_string(dir.join(format!("{n}.xml")))
+                    .unwrap_or_else(|_| "<records xsi:nil=\"true\"/>".to_string())
+            })
+            .collect();
+        return (
+            200,
+            soap(&format!(
+                "<readMetadataResponse><result>{records}</result></readMetadataResponse>"
+            )),
+        );
+    }
+    state
+        .lock()
+        .expect("state")
+        .unmatched
+        .push(format!("metadata: {}", req.body));
+    (
+        500,
+        soap_fault("UNKNOWN_EXCEPTION", "unsupported Metadata API call"),
+    )
 }
 
 fn unmatched(state: &Mutex<State>, what: &str) -> (u16, Value) {

@@ -1,5 +1,7 @@
-//! Connected apps: who may authorize them, IP relaxation and refresh-token policy (from
-//! the `ConnectedApp` metadata, read through Tooling), scopes, and their OAuth tokens.
+//! Connected apps: who may authorize them (the `ConnectedApplication` object, REST), IP
+//! relaxation, refresh-token policy and scopes (the `ConnectedApp` metadata type, read
+//! through the Metadata API: it is not a Tooling object), and their OAuth tokens
+//! (`OauthToken`, REST).
 
 use std::collections::HashMap;
 
@@ -10,6 +12,15 @@ use super::client::Api;
 use super::kinds::CONNECTED_APP;
 use super::{Ctx, Data, bool_field, field, int_field, str_field, ts_field};
 use crate::collect::CollectError;
+use crate::inventory::{CollectionError, Provider};
+
+/// The data keys that come from the `ConnectedApp` metadata.
+const METADATA_FIELDS: [&str; 4] = [
+    "ip_relaxation",
+    "refresh_token_policy",
+    "refresh_token_validity_days",
+    "oauth_scopes",
+];
 
 /// A token unused for this long is stale.
 const STALE_AFTER_DAYS: i64 = 90;
@@ -36,20 +47,40 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     };
     // Metadata by app label (and API name), for the OAuth policy.
     let mut metadata: HashMap<String, Value> = HashMap::new();
-    if let Some(rows) = ctx
-        .tooling_metadata("ConnectedApp", &[CONNECTED_APP])
-        .await?
-    {
-        for r in rows {
-            let Some(meta) = r.get("Metadata").cloned() else {
-                continue;
-            };
-            if let Some(label) = str_field(&meta, "label") {
-                metadata.insert(label, meta.clone());
+    let read = match super::metadata::list(ctx.client, "ConnectedApp").await {
+        Ok(names) => super::metadata::read(ctx.client, "ConnectedApp", &names).await,
+        Err(e) => Err(e),
+    };
+    match read {
+        Ok(records) => {
+            for meta in records {
+                if let Some(label) = str_field(&meta, "label") {
+                    metadata.insert(label, meta.clone());
+                }
+                if let Some(full) = str_field(&meta, "fullName") {
+                    metadata.entry(full).or_insert(meta);
+                }
             }
-            if let Some(full) = str_field(&r, "FullName") {
-                metadata.entry(full).or_insert(meta);
+        }
+        Err(e) => {
+            if e.is_session_invalid() {
+                return Err(e.into_fatal(ctx.client.instance()));
             }
+            // The REST fields stay valid; only the metadata-derived ones are missing.
+            ctx.errors.push(CollectionError {
+                provider: Provider::Salesforce,
+                scope: ctx.org_id.clone(),
+                service: "metadata".to_string(),
+                region: None,
+                operation: "readMetadata ConnectedApp".to_string(),
+                code: e.code().to_string(),
+                message: format!(
+                    "metadata: {e} (reading ConnectedApp metadata needs \"Customize Application\" or \"Modify Metadata Through Metadata API Functions\")"
+                ),
+                kinds: vec![CONNECTED_APP.to_string()],
+                resource_id: None,
+                fields: METADATA_FIELDS.iter().map(|f| f.to_string()).collect(),
+            });
         }
     }
     let tokens = ctx

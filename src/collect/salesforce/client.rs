@@ -391,6 +391,62 @@ impl Client {
         }
     }
 
+    /// One Metadata API (SOAP) call, `body` being the operation element; returns the
+    /// answer's XML. Retried like REST calls; a SOAP fault becomes an [`ApiError`].
+    pub async fn metadata_call(&self, body: &str) -> Result<String, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.metadata_once(body).await {
+                Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
+                    let pause = self
+                        .backoff
+                        .saturating_mul(2u32.saturating_pow(attempt - 1));
+                    tokio::time::sleep(pause.min(MAX_BACKOFF)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn metadata_once(&self, body: &str) -> Result<String, ApiError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let url = format!("{}/services/Soap/m/{}", self.instance, self.version);
+        let response = self
+            .http
+            .post(url)
+            .header("Content-Type", "text/xml; charset=UTF-8")
+            .header("SOAPAction", "\"\"")
+            .body(super::metadata::envelope(self.token.expose(), body))
+            .send()
+            .await
+            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
+        let status = response.status().as_u16();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
+        let text = redact(&text, &self.token);
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        let (code, message) = super::metadata::fault(&text)
+            .unwrap_or_else(|| ("UNKNOWN".to_string(), format!("HTTP {status}")));
+        // SOAP answers every fault with 500: give it the status its REST twin would have.
+        let status = match code.as_str() {
+            "INVALID_SESSION_ID" => 401,
+            "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE" => 503,
+            "INSUFFICIENT_ACCESS" => 403,
+            _ if status >= 500 && code == "UNKNOWN" => status,
+            _ => 400,
+        };
+        Err(ApiError::Salesforce {
+            status,
+            code,
+            message,
+        })
+    }
+
     async fn get_once(&self, url: &str) -> Result<Value, ApiError> {
         if let Some((used, limit)) = self.api_usage()
             && f64::from(used) >= f64::from(limit) * API_USAGE_CEILING

@@ -22,6 +22,7 @@ pub mod apps;
 pub mod auth;
 pub mod client;
 pub mod files;
+pub mod metadata;
 pub mod network;
 pub mod org;
 pub mod probe;
