@@ -311,6 +311,7 @@ mod tests {
             message: String::new(),
             remediation: "".into(),
             muted_reason: None,
+            confirmed_from_outside: None,
             baseline: None,
         }
     }

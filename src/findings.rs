@@ -173,6 +173,10 @@ pub struct Finding {
     /// The state against a baseline, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,
+    /// For an inside finding that an outside-in probe in the same report reproduced:
+    /// the probe's evidence (see [`crate::confirm`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_from_outside: Option<String>,
 }
 
 impl Finding {
@@ -190,6 +194,7 @@ impl Finding {
             remediation: check.shared.remediation.clone(),
             fingerprint: String::new(),
             muted_reason: None,
+            confirmed_from_outside: None,
             baseline: None,
         }
     }

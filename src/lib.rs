@@ -11,6 +11,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod compliance;
+pub mod confirm;
 pub mod evaluate;
 pub mod findings;
 pub mod inventory;

@@ -57,7 +57,8 @@ pub fn evaluate_inventory(inv: &Inventory, checks: &[Arc<Check>]) -> ScanReport 
         .filter(|c| providers.contains(&c.provider))
         .cloned()
         .collect();
-    let findings = crate::evaluate::evaluate(inv, &applicable);
+    let mut findings = crate::evaluate::evaluate(inv, &applicable);
+    crate::confirm::confirm_from_outside(inv, &mut findings);
     let scan = ScanInfo {
         started_at,
         finished_at: now_rfc3339(),

@@ -248,3 +248,89 @@ fn site_url_without_scheme_is_a_usage_error() {
         .expect("run mamori");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn inside_findings_the_probe_reproduces_are_confirmed_from_outside() {
+    use support::sf_org::{FixtureOrg, Options, TOKEN};
+    let site = FakeSite::start(SiteOptions {
+        prefix: "/portal",
+        ..SiteOptions::exposed()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outside = dir.path().join("outside.json");
+    let inside = dir.path().join("inside.json");
+    let out = mamori()
+        .args([
+            "scan",
+            "salesforce-site",
+            &format!("{}/portal", site.url),
+            "--rate",
+            "200",
+        ])
+        .args(["--format", "json", "--save-inventory"])
+        .arg(&outside)
+        .output()
+        .expect("run mamori");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The org's site `bad_portal` lives at {fake site}/portal.
+    let org = FixtureOrg::start(Options {
+        site_base: Some(site.url.clone()),
+        ..Options::default()
+    });
+    let out = mamori()
+        .env("SF_ACCESS_TOKEN", TOKEN)
+        .args([
+            "scan",
+            "salesforce",
+            "--instance-url",
+            &org.url,
+            "--format",
+            "json",
+        ])
+        .arg("--save-inventory")
+        .arg(&inside)
+        .output()
+        .expect("run mamori");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let alone = json(&out);
+
+    let both = mamori()
+        .arg("scan")
+        .arg("--inventory")
+        .arg(&inside)
+        .arg("--inventory")
+        .arg(&outside)
+        .args(["--format", "json"])
+        .output()
+        .expect("run mamori");
+    assert_eq!(both.status.code(), Some(0), "{}", text(&both.stderr));
+    let report = json(&both);
+    let find = |r: &Value, id: &str| -> Value {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["check_id"] == id && f["resource"]["name"] == "bad-portal Profile")
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}"))
+    };
+    for id in [
+        "salesforce-guest-api-enabled",
+        "salesforce-guest-sensitive-object-read",
+    ] {
+        let f = find(&report, id);
+        assert_eq!(f["status"], "fail");
+        assert!(f["confirmed_from_outside"].is_string(), "{f:#}");
+        assert!(
+            f["message"]
+                .as_str()
+                .expect("message")
+                .contains("Confirmed from outside"),
+            "{f:#}"
+        );
+        // Alone, the inside scan claims nothing about the outside.
+        assert!(find(&alone, id)["confirmed_from_outside"].is_null());
+    }
+    // Both halves keep their own scopes.
+    assert_eq!(report["scan"]["scopes"].as_array().map(Vec::len), Some(2));
+}

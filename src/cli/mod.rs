@@ -71,9 +71,10 @@ pub struct ScanArgs {
     /// The provider to collect from; omit it with `--inventory`.
     #[command(subcommand)]
     pub provider: Option<ProviderCommand>,
-    /// Evaluate a saved inventory offline instead of collecting.
+    /// Evaluate a saved inventory offline instead of collecting; repeat to evaluate
+    /// several together (e.g. an inside Salesforce scan and an outside-in site probe).
     #[arg(long, value_name = "FILE")]
-    pub inventory: Option<PathBuf>,
+    pub inventory: Vec<PathBuf>,
     /// Options shared by every scan.
     #[command(flatten)]
     pub common: CommonScanArgs,

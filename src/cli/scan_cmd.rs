@@ -44,8 +44,8 @@ pub fn run(args: ScanArgs) -> u8 {
         Err(code) => return code,
     };
 
-    let inventory = match (&args.provider, &args.inventory) {
-        (None, Some(path)) => match Inventory::load(path) {
+    let inventory = match (&args.provider, args.inventory.as_slice()) {
+        (None, [first, rest @ ..]) => match load_inventories(first, rest) {
             Ok(inv) => inv,
             Err(e) => {
                 report_error(PlainError::with_help(
@@ -55,7 +55,7 @@ pub fn run(args: ScanArgs) -> u8 {
                 return exit::USAGE;
             }
         },
-        (Some(provider), None) => match collect(provider, common.quiet) {
+        (Some(provider), []) => match collect(provider, common.quiet) {
             Ok(inv) => inv,
             Err(CollectError::Config(m)) => {
                 report_error(PlainError::new(m));
@@ -151,5 +151,25 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
     });
     let mut inv = collected?;
     inv.normalize();
+    Ok(inv)
+}
+
+/// Loads one or several saved inventories into one; ages are measured against the
+/// latest collection time among them.
+fn load_inventories(
+    first: &std::path::Path,
+    rest: &[std::path::PathBuf],
+) -> Result<Inventory, crate::inventory::InventoryError> {
+    let mut inv = Inventory::load(first)?;
+    for path in rest {
+        let other = Inventory::load(path)?;
+        if other.collected_at > inv.collected_at {
+            inv.collected_at.clone_from(&other.collected_at);
+        }
+        inv.merge(other);
+    }
+    if !rest.is_empty() {
+        inv.normalize();
+    }
     Ok(inv)
 }

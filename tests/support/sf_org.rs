@@ -48,6 +48,9 @@ pub struct Options {
     /// `(object, field)` pairs this org's describe lacks (another edition), on top of
     /// those `describe/*.json` already leave out.
     pub drop_fields: Vec<(String, String)>,
+    /// Answers name sites under this base URL instead of `https://fixture.my.site.com`
+    /// (to point them at a local fake site).
+    pub site_base: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -434,6 +437,15 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
         org.options.api_used_before + st.served
     };
     let limit = org.options.api_limit.unwrap_or(15000);
+    let body = match &org.options.site_base {
+        Some(base) => serde_json::from_str(
+            &body
+                .to_string()
+                .replace("https://fixture.my.site.com", base),
+        )
+        .unwrap_or(body),
+        None => body,
+    };
     respond(&stream, status, &body, &format!("api-usage={used}/{limit}"))
 }
 

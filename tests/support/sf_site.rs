@@ -38,6 +38,8 @@ pub struct SiteOptions {
     pub self_registration: bool,
     /// Whether the guest profile has "API Enabled".
     pub api_enabled: bool,
+    /// The site's path prefix below the domain (`/portal`), empty for the root site.
+    pub prefix: &'static str,
 }
 
 impl SiteOptions {
@@ -54,6 +56,7 @@ impl SiteOptions {
             ],
             self_registration: true,
             api_enabled: true,
+            prefix: "",
         }
     }
 
@@ -64,6 +67,7 @@ impl SiteOptions {
             objects: vec!["Account", "Contact", "Patient__c"],
             self_registration: false,
             api_enabled: false,
+            prefix: "",
         }
     }
 }
@@ -115,9 +119,15 @@ impl FakeSite {
 }
 
 fn serve(stream: TcpStream, options: &SiteOptions, log: &Mutex<Vec<Logged>>) {
-    let Some(req) = read_request(&stream) else {
+    let Some(mut req) = read_request(&stream) else {
         return;
     };
+    if !options.prefix.is_empty()
+        && let Some(p) = req.path.strip_prefix(options.prefix)
+        && p.starts_with("/s")
+    {
+        req.path = p.to_string();
+    }
     let descriptors = aura_descriptors(&req);
     let header = |name: &str| {
         req.headers
