@@ -454,6 +454,29 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
         "the absent Shield permission must make its check `error`"
     );
 
+    // docs/salesforce.md lists every object the collector read.
+    let docs = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/salesforce.md"),
+    )
+    .expect("docs/salesforce.md");
+    for q in org.queries() {
+        let words: Vec<&str> = q.split_whitespace().collect();
+        let Some(object) = words
+            .iter()
+            .position(|w| *w == "FROM")
+            .and_then(|i| words.get(i + 1))
+        else {
+            continue;
+        };
+        if object.ends_with("__c") || object.ends_with("__mdt") {
+            continue;
+        }
+        assert!(
+            docs.contains(&format!("`{object}`")) || docs.contains(&format!("{object}`")),
+            "docs/salesforce.md does not list {object} ({q})"
+        );
+    }
+
     // The table summary shows the Health Check score.
     let table = scan(&org, TOKEN, &["--format", "table"]);
     let table_out = text(&table.stdout);
