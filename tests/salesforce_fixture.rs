@@ -878,3 +878,36 @@ fn unreadable_connected_app_metadata_leaves_the_rest_api_checks_evaluated() {
         "error"
     );
 }
+
+#[test]
+fn the_org_daily_api_limit_is_left_alone() {
+    // The org has used 9,480 of its 10,000 daily requests: mamori stops at 95%.
+    let org = FixtureOrg::start(Options {
+        api_limit: Some(10_000),
+        api_used_before: 9_480,
+        ..Options::default()
+    });
+    let out = scan(&org, TOKEN, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(org.served() <= 25, "served {} requests", org.served());
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let errors = report["scan"]["collection_errors"]
+        .as_array()
+        .expect("collection errors");
+    assert!(
+        errors.iter().any(|e| e["code"] == "API_USAGE_CEILING"
+            && e["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("daily API requests")),
+        "{errors:#?}"
+    );
+    // What could not be read is not evaluated, never passed.
+    let apps: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "salesforce.connected_app")
+        .collect();
+    assert!(apps.iter().all(|f| f["status"] == "error"), "{apps:#?}");
+}
