@@ -334,3 +334,56 @@ fn inside_findings_the_probe_reproduces_are_confirmed_from_outside() {
     // Both halves keep their own scopes.
     assert_eq!(report["scan"]["scopes"].as_array().map(Vec::len), Some(2));
 }
+
+#[test]
+fn an_aura_build_mismatch_is_reported_not_passed() {
+    let site = FakeSite::start(SiteOptions {
+        stale_page_fwuid: true,
+        ..SiteOptions::exposed()
+    });
+    let out = probe(&site, &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = json(&out);
+    let object_checks: Vec<&Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "salesforce.guest_object")
+        .collect();
+    assert!(!object_checks.is_empty(), "{report:#}");
+    for f in object_checks {
+        assert_eq!(f["status"], "error", "{f:#}");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("clientOutOfSync"),
+            "{f:#}"
+        );
+    }
+    assert_only_guest_reads(&site);
+}
+
+#[test]
+fn a_site_without_an_aura_endpoint_leaves_objects_not_evaluated() {
+    let site = FakeSite::start(SiteOptions::exposed());
+    // Wrong --path: nothing answers Aura there.
+    let out = probe(&site, &["--format", "json", "--path", "/nowhere"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = json(&out);
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| {
+                f["resource"]["kind"] == "salesforce.guest_object"
+                    && f["status"] == "error"
+                    && f["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("AURA_NOT_FOUND")
+            }),
+        "{report:#}"
+    );
+}

@@ -40,6 +40,9 @@ pub struct SiteOptions {
     pub api_enabled: bool,
     /// The site's path prefix below the domain (`/portal`), empty for the root site.
     pub prefix: &'static str,
+    /// The page names an older framework build than the Aura endpoint runs, so every
+    /// action is answered `aura:clientOutOfSync`.
+    pub stale_page_fwuid: bool,
 }
 
 impl SiteOptions {
@@ -57,6 +60,7 @@ impl SiteOptions {
             self_registration: true,
             api_enabled: true,
             prefix: "",
+            stale_page_fwuid: false,
         }
     }
 
@@ -68,6 +72,7 @@ impl SiteOptions {
             self_registration: false,
             api_enabled: false,
             prefix: "",
+            stale_page_fwuid: false,
         }
     }
 }
@@ -195,7 +200,17 @@ fn answer(
     o: &SiteOptions,
 ) -> (u16, &'static str, String, Option<String>) {
     match (req.method.as_str(), req.path.as_str()) {
-        ("GET", "/s/") | ("GET", "/s") => (200, HTML, landing_page(), None),
+        ("GET", "/s/") | ("GET", "/s") => (200, HTML, landing_page(o.stale_page_fwuid), None),
+        ("POST", "/s/sfsites/aura") if o.stale_page_fwuid && !context_fwuid_is_current(req) => (
+            200,
+            JSON,
+            concat!(
+                "*/{\"event\":{\"descriptor\":\"markup://aura:clientOutOfSync\",",
+                "\"attributes\":{\"values\":{}}},\"exceptionEvent\":true}/*ERROR*/"
+            )
+            .to_string(),
+            None,
+        ),
         ("POST", "/s/sfsites/aura") => (200, JSON, aura(req, descriptors, o).to_string(), None),
         ("GET", "/s/login/SelfRegister") if o.self_registration => (
             200,
@@ -242,7 +257,17 @@ fn answer(
     }
 }
 
-fn landing_page() -> String {
+/// Whether an Aura POST's `aura.context` names the framework build the site runs.
+fn context_fwuid_is_current(req: &Request) -> bool {
+    parse_pairs(&req.body)
+        .iter()
+        .find(|(k, _)| k == "aura.context")
+        .and_then(|(_, c)| serde_json::from_str::<Value>(c).ok())
+        .is_some_and(|c| c["fwuid"] == FWUID)
+}
+
+fn landing_page(stale: bool) -> String {
+    let fwuid = if stale { "OLDfwuidBUILD" } else { FWUID };
     format!(
         concat!(
             "<!DOCTYPE html><html><head><title>Help Center</title>",
@@ -251,7 +276,7 @@ fn landing_page() -> String {
             "\"app\":\"siteforce:communityApp\",\"fwuid\":\"{fwuid}\"}}}}}};</script>",
             "</head><body></body></html>"
         ),
-        fwuid = FWUID
+        fwuid = fwuid
     )
 }
 

@@ -146,6 +146,18 @@ struct Prober {
     counter: AtomicUsize,
 }
 
+/// What an Aura endpoint answered.
+#[derive(Debug)]
+enum AuraAnswer {
+    /// The first action's answer.
+    Action(AuraAction),
+    /// `aura:clientOutOfSync`: the endpoint is Aura, but the framework build the probe
+    /// sent (from the site's page) is not the one it runs.
+    OutOfSync,
+    /// Not an Aura answer.
+    Other,
+}
+
 /// One Aura response (`{"actions": [...]}`), without anything the probe does not read.
 #[derive(Debug, Deserialize)]
 struct AuraResponse {
@@ -272,7 +284,7 @@ impl Prober {
         endpoint: &str,
         descriptor: &'static str,
         params: Value,
-    ) -> Result<Option<AuraAction>, ProbeError> {
+    ) -> Result<AuraAnswer, ProbeError> {
         debug_assert!(READ_ONLY_ACTIONS.contains(&descriptor));
         if !self.pacer.permit().await {
             return Err(ProbeError::Budget);
@@ -316,8 +328,13 @@ impl Prober {
             .text()
             .await
             .map_err(|e| ProbeError::Transport(e.without_url().to_string()))?;
+        if text.contains("aura:clientOutOfSync") {
+            return Ok(AuraAnswer::OutOfSync);
+        }
         let parsed = aura_json(&text).and_then(|j| serde_json::from_str::<AuraResponse>(j).ok());
-        Ok(parsed.and_then(|r| r.actions.into_iter().next()))
+        Ok(parsed
+            .and_then(|r| r.actions.into_iter().next())
+            .map_or(AuraAnswer::Other, AuraAnswer::Action))
     }
 }
 
@@ -400,9 +417,10 @@ pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory,
             candidates.push(c);
         }
     }
+    let mut out_of_sync = false;
     for c in &candidates {
         match prober.aura(c, GET_CONFIG_DATA, json!({})).await {
-            Ok(Some(action)) => {
+            Ok(AuraAnswer::Action(action)) => {
                 endpoint = Some(c.clone());
                 if action.state == "SUCCESS" {
                     objects = action
@@ -412,9 +430,26 @@ pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory,
                 }
                 break;
             }
-            Ok(None) | Err(ProbeError::Transport(_)) => {}
+            Ok(AuraAnswer::OutOfSync) => {
+                endpoint = Some(c.clone());
+                out_of_sync = true;
+                break;
+            }
+            Ok(AuraAnswer::Other) | Err(ProbeError::Transport(_)) => {}
             Err(ProbeError::Budget) => break,
         }
+    }
+    if endpoint.is_none() {
+        errors.push(error(
+            "getConfigData",
+            "AURA_NOT_FOUND",
+            format!(
+                "no Aura endpoint answered at {site_id} ({}): the site may not be an Aura site, or --path is wrong; its objects were not probed",
+                candidates.join(", ")
+            ),
+            &[kinds::GUEST_OBJECT],
+            None,
+        ));
     }
     bar.set_position(prober.pacer.sent() as u64);
 
@@ -422,6 +457,16 @@ pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory,
     let mut probed_objects = 0i64;
     if let Some(ep) = &endpoint {
         match &objects {
+            None if out_of_sync => errors.push(error(
+                "getConfigData",
+                "AURA_OUT_OF_SYNC",
+                format!(
+                    "{base}{ep} answered aura:clientOutOfSync: the framework build (fwuid {}) read from the site's page is not the one it runs; its objects were not probed",
+                    prober.fwuid.as_deref().unwrap_or("none found")
+                ),
+                &[kinds::GUEST_OBJECT],
+                None,
+            )),
             None => errors.push(error(
                 "getConfigData",
                 "AURA_ERROR",
@@ -457,11 +502,22 @@ pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory,
                             "TRANSPORT",
                             format!("{evidence}: {e}"),
                             &[kinds::GUEST_OBJECT],
-                            Some(id),
+                            // No resource exists for it: a scope-wide error keeps the
+                            // object's checks visible as not evaluated.
+                            None,
                         )),
-                        Ok(answer) => {
+                        Ok(AuraAnswer::OutOfSync | AuraAnswer::Other) => errors.push(error(
+                            "getItems",
+                            "AURA_NO_ANSWER",
+                            format!("{evidence}: no Aura action answer"),
+                            &[kinds::GUEST_OBJECT],
+                            // No resource exists for it: a scope-wide error keeps the
+                            // object's checks visible as not evaluated.
+                            None,
+                        )),
+                        Ok(AuraAnswer::Action(answer)) => {
                             probed_objects += 1;
-                            let data = object_data(&site_id, object, &evidence, answer);
+                            let data = object_data(&site_id, object, &evidence, Some(answer));
                             resources.push(
                                 Resource::new(
                                     Provider::Salesforce,
