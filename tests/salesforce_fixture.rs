@@ -233,11 +233,7 @@ const EXPECTED_FAILS: &[(&str, &str)] = &[
 ];
 
 fn mamori() -> Command {
-    let mut cmd = Command::cargo_bin("mamori").expect("the mamori binary");
-    cmd.env_remove("SF_ACCESS_TOKEN")
-        .env_remove("SF_INSTANCE_URL")
-        .env("NO_COLOR", "1");
-    cmd
+    support::mamori_without_sf_session()
 }
 
 fn scan(org: &FixtureOrg, token: &str, extra: &[&str]) -> Output {

@@ -19,11 +19,7 @@ const READ_ONLY: [&str; 2] = [
 ];
 
 fn mamori() -> Command {
-    let mut cmd = Command::cargo_bin("mamori").expect("the mamori binary");
-    cmd.env_remove("SF_ACCESS_TOKEN")
-        .env_remove("SF_INSTANCE_URL")
-        .env("NO_COLOR", "1");
-    cmd
+    support::mamori_without_sf_session()
 }
 
 fn probe(site: &FakeSite, extra: &[&str]) -> Output {

@@ -225,10 +225,16 @@ pub fn http_client() -> Result<reqwest::Client, CollectError> {
 
 /// Normalizes an instance URL: no trailing slash, scheme required.
 pub fn normalize_instance(url: &str) -> Result<String, CollectError> {
+    normalize_url(url, "instance URL", "https://example.my.salesforce.com")
+}
+
+/// Trims a base URL's trailing slashes; `what` and `example` word the error when it has
+/// no http(s) scheme.
+pub fn normalize_url(url: &str, what: &str, example: &str) -> Result<String, CollectError> {
     let trimmed = url.trim().trim_end_matches('/');
     if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
         return Err(CollectError::Config(format!(
-            "instance URL `{trimmed}` must start with https:// (e.g. https://example.my.salesforce.com)"
+            "{what} `{trimmed}` must start with https:// (e.g. {example})"
         )));
     }
     Ok(trimmed.to_string())
@@ -373,13 +379,16 @@ impl Client {
         (limit > 0).then_some((used, limit))
     }
 
-    /// GET with retries; parses JSON; maps error bodies.
-    async fn get_json(&self, url: &str) -> Result<Value, ApiError> {
+    /// Runs `call` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are spent,
+    /// with exponential backoff (capped at [`MAX_BACKOFF`]) between attempts.
+    async fn retrying<T, Fut>(&self, call: impl Fn() -> Fut) -> Result<T, ApiError>
+    where
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.get_once(url).await;
-            match result {
+            match call().await {
                 Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
                     let pause = self
                         .backoff
@@ -391,63 +400,10 @@ impl Client {
         }
     }
 
-    /// One Metadata API (SOAP) call, `body` being the operation element; returns the
-    /// answer's XML. Retried like REST calls; a SOAP fault becomes an [`ApiError`].
-    pub async fn metadata_call(&self, body: &str) -> Result<String, ApiError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.metadata_once(body).await {
-                Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
-                    let pause = self
-                        .backoff
-                        .saturating_mul(2u32.saturating_pow(attempt - 1));
-                    tokio::time::sleep(pause.min(MAX_BACKOFF)).await;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn metadata_once(&self, body: &str) -> Result<String, ApiError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        let url = format!("{}/services/Soap/m/{}", self.instance, self.version);
-        let response = self
-            .http
-            .post(url)
-            .header("Content-Type", "text/xml; charset=UTF-8")
-            .header("SOAPAction", "\"\"")
-            .body(super::metadata::envelope(self.token.expose(), body))
-            .send()
-            .await
-            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
-        let status = response.status().as_u16();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
-        let text = redact(&text, &self.token);
-        if (200..300).contains(&status) {
-            return Ok(text);
-        }
-        let (code, message) = super::metadata::fault(&text)
-            .unwrap_or_else(|| ("UNKNOWN".to_string(), format!("HTTP {status}")));
-        // SOAP answers every fault with 500: give it the status its REST twin would have.
-        let status = match code.as_str() {
-            "INVALID_SESSION_ID" => 401,
-            "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE" => 503,
-            "INSUFFICIENT_ACCESS" => 403,
-            _ if status >= 500 && code == "UNKNOWN" => status,
-            _ => 400,
-        };
-        Err(ApiError::Salesforce {
-            status,
-            code,
-            message,
-        })
-    }
-
-    async fn get_once(&self, url: &str) -> Result<Value, ApiError> {
+    /// Sends one request: refuses once the org's daily API usage reaches
+    /// [`API_USAGE_CEILING`], counts it, records `Sforce-Limit-Info`, and returns the
+    /// status and the (redacted) body.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<(u16, String), ApiError> {
         if let Some((used, limit)) = self.api_usage()
             && f64::from(used) >= f64::from(limit) * API_USAGE_CEILING
         {
@@ -461,11 +417,7 @@ impl Client {
             });
         }
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(self.token.expose())
-            .header("Accept", "application/json")
+        let response = request
             .send()
             .await
             .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
@@ -485,12 +437,64 @@ impl Client {
             .text()
             .await
             .map_err(|e| ApiError::Transport(redact(&transport_message(e), &self.token)))?;
-        let text = redact(&text, &self.token);
-        if (200..300).contains(&status) {
-            return serde_json::from_str(&text)
-                .map_err(|e| ApiError::Transport(format!("invalid JSON from Salesforce: {e}")));
-        }
-        Err(error_from_body(status, &text))
+        Ok((status, redact(&text, &self.token)))
+    }
+
+    /// GET with retries; parses JSON; maps error bodies.
+    async fn get_json(&self, url: &str) -> Result<Value, ApiError> {
+        self.retrying(|| async {
+            let (status, text) = self
+                .send(
+                    self.http
+                        .get(url)
+                        .bearer_auth(self.token.expose())
+                        .header("Accept", "application/json"),
+                )
+                .await?;
+            if (200..300).contains(&status) {
+                return serde_json::from_str(&text).map_err(|e| {
+                    ApiError::Transport(format!("invalid JSON from Salesforce: {e}"))
+                });
+            }
+            Err(error_from_body(status, &text))
+        })
+        .await
+    }
+
+    /// One Metadata API (SOAP) call, `body` being the operation element; returns the
+    /// answer's XML. Retried like REST calls; a SOAP fault becomes an [`ApiError`].
+    pub async fn metadata_call(&self, body: &str) -> Result<String, ApiError> {
+        let url = format!("{}/services/Soap/m/{}", self.instance, self.version);
+        self.retrying(|| async {
+            let (status, text) = self
+                .send(
+                    self.http
+                        .post(&url)
+                        .header("Content-Type", "text/xml; charset=UTF-8")
+                        .header("SOAPAction", "\"\"")
+                        .body(super::metadata::envelope(self.token.expose(), body)),
+                )
+                .await?;
+            if (200..300).contains(&status) {
+                return Ok(text);
+            }
+            let (code, message) = super::metadata::fault(&text)
+                .unwrap_or_else(|| ("UNKNOWN".to_string(), format!("HTTP {status}")));
+            // SOAP answers every fault with 500: give it the status its REST twin would have.
+            let status = match code.as_str() {
+                "INVALID_SESSION_ID" => 401,
+                "REQUEST_LIMIT_EXCEEDED" | "SERVER_UNAVAILABLE" => 503,
+                "INSUFFICIENT_ACCESS" => 403,
+                _ if status >= 500 && code == "UNKNOWN" => status,
+                _ => 400,
+            };
+            Err(ApiError::Salesforce {
+                status,
+                code,
+                message,
+            })
+        })
+        .await
     }
 }
 

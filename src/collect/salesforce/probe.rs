@@ -241,13 +241,7 @@ fn page_fwuid(page: &str) -> Option<String> {
 
 /// Normalizes a site URL: scheme required, no trailing slash.
 pub fn normalize_site(url: &str) -> Result<String, CollectError> {
-    let trimmed = url.trim().trim_end_matches('/');
-    if !(trimmed.starts_with("https://") || trimmed.starts_with("http://")) {
-        return Err(CollectError::Config(format!(
-            "site URL `{trimmed}` must start with https:// (e.g. https://example.my.site.com)"
-        )));
-    }
-    Ok(trimmed.to_string())
+    super::client::normalize_url(url, "site URL", "https://example.my.site.com")
 }
 
 fn normalize_path(path: &str) -> String {
