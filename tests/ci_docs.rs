@@ -103,3 +103,52 @@ fn gitlab_job_and_example_mutelist_parse() {
     assert_eq!(m.entries.len(), 3);
     assert!(m.entries.iter().all(|e| e.line.is_some()));
 }
+
+#[test]
+fn release_workflow_matches_the_workflow_schema_and_packages_every_target() {
+    let schema: Value =
+        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let workflow = yaml(".github/workflows/release.yml");
+    let errors: Vec<String> = validator
+        .iter_errors(&workflow)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "workflow schema errors:\n{}",
+        errors.join("\n")
+    );
+
+    let targets: Vec<&str> = workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .expect("build matrix")
+        .iter()
+        .filter_map(|e| e["target"].as_str())
+        .collect();
+    for t in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&t), "{t} is not built");
+    }
+    // The image copies the musl binaries the image job downloads.
+    let dockerfile = read("Dockerfile.release");
+    assert!(dockerfile.contains("COPY dist/linux-${TARGETARCH}/mamori"));
+    let image = serde_json::to_string(&workflow["jobs"]["image"]).expect("json");
+    for arch in ["dist/linux-amd64", "dist/linux-arm64", "Dockerfile.release"] {
+        assert!(image.contains(arch), "image job lacks {arch}");
+    }
+    // Every file the package step copies exists in the repository.
+    let build = serde_json::to_string(&workflow["jobs"]["build"]).expect("json");
+    assert!(build.contains("cp \\\"$bin\\\" README.md"));
+    assert!(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("README.md")
+            .exists()
+    );
+    assert!(read("docs/release.md").contains("SHA256SUMS"));
+}
