@@ -229,10 +229,73 @@ pub fn fingerprint(check_id: &str, r: &ResourceRef) -> String {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize()[..16]
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &h.finalize()[..16] {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
+}
+
+/// Sorts findings into report order ([`Finding::sort_key`]) on integer ranks: each
+/// distinct check id and resource is compared as a string once, not once per pair.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    use rayon::prelude::*;
+    use std::collections::HashMap;
+    // Distinct check ids and resources, by pointer first (findings share them).
+    let mut check_ptrs: HashMap<*const u8, &str> = HashMap::new();
+    let mut resource_ptrs: HashMap<*const ResourceRef, &ResourceRef> = HashMap::new();
+    for f in findings.iter() {
+        check_ptrs.entry(f.check_id.as_ptr()).or_insert(&f.check_id);
+        resource_ptrs
+            .entry(Arc::as_ptr(&f.resource))
+            .or_insert(&f.resource);
+    }
+    let mut ids: Vec<&str> = check_ptrs.values().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let check_rank: HashMap<*const u8, u32> = check_ptrs
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .map(|(p, id)| (*p, ids.binary_search(id).unwrap_or(0) as u32))
+        .collect();
+    fn res_key(r: &ResourceRef) -> (&str, Option<&str>, &str, &str) {
+        (
+            r.account.as_str(),
+            r.region.as_deref(),
+            r.kind.as_str(),
+            r.id.as_str(),
+        )
+    }
+    let mut resources: Vec<&ResourceRef> = resource_ptrs.values().copied().collect();
+    resources.par_sort_unstable_by(|a, b| res_key(a).cmp(&res_key(b)));
+    // Equal resources (distinct allocations) share a rank.
+    let mut resource_rank: HashMap<*const ResourceRef, u32> = HashMap::new();
+    let mut rank = 0u32;
+    for (i, r) in resources.iter().enumerate() {
+        if i > 0 && res_key(resources[i - 1]) != res_key(r) {
+            rank += 1;
+        }
+        resource_rank.insert(*r as *const ResourceRef, rank);
+    }
+    type Key = (Status, std::cmp::Reverse<Severity>, u32, u32);
+    let mut keyed: Vec<(Key, Finding)> = findings
+        .drain(..)
+        .map(|f| {
+            let key = (
+                f.status,
+                std::cmp::Reverse(f.severity),
+                check_rank.get(&f.check_id.as_ptr()).copied().unwrap_or(0),
+                resource_rank
+                    .get(&Arc::as_ptr(&f.resource))
+                    .copied()
+                    .unwrap_or(0),
+            );
+            (key, f)
+        })
+        .collect();
+    keyed.par_sort_by_key(|(k, _)| *k);
+    findings.extend(keyed.into_iter().map(|(_, f)| f));
 }
 
 /// Counts over a set of findings.
@@ -382,12 +445,15 @@ pub struct ScanReport {
 impl ScanReport {
     /// Assembles a report; sorts the findings and computes the summary.
     pub fn new(scan: ScanInfo, mut findings: Vec<Finding>, checks: &[Arc<Check>]) -> Self {
-        for f in &mut findings {
-            if f.fingerprint.is_empty() {
-                f.fingerprint = fingerprint(&f.check_id, &f.resource);
-            }
+        {
+            use rayon::prelude::*;
+            findings.par_iter_mut().with_min_len(1024).for_each(|f| {
+                if f.fingerprint.is_empty() {
+                    f.fingerprint = fingerprint(&f.check_id, &f.resource);
+                }
+            });
         }
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        sort_findings(&mut findings);
         let used: std::collections::BTreeSet<&str> =
             findings.iter().map(|f| &*f.check_id).collect();
         let checks = checks
@@ -408,8 +474,7 @@ impl ScanReport {
 
     /// Recomputes the summary after findings were changed (muted, filtered, baselined).
     pub fn refresh(&mut self) {
-        self.findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        sort_findings(&mut self.findings);
         let new = self.summary.new.map(|_| {
             self.findings
                 .iter()

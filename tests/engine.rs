@@ -322,3 +322,36 @@ fn a_field_gap_fails_only_the_checks_that_read_the_field() {
         Status::Pass
     );
 }
+
+#[test]
+fn report_order_is_the_documented_sort_key() {
+    let set = builtin();
+    let inv = Inventory::load(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/inventory.json"),
+    )
+    .expect("demo loads");
+    let report = mamori::pipeline::evaluate_inventory(&inv, &set.checks);
+    assert!(report.findings.len() > 100);
+    assert!(
+        report
+            .findings
+            .windows(2)
+            .all(|w| w[0].sort_key() <= w[1].sort_key()),
+        "findings out of order"
+    );
+    // Fingerprints are 32 lowercase hex digits, one per (check, resource).
+    let mut seen = std::collections::HashSet::new();
+    for f in &report.findings {
+        assert_eq!(f.fingerprint.len(), 32);
+        assert!(
+            f.fingerprint
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert!(
+            seen.insert(f.fingerprint.clone()),
+            "duplicate {}",
+            f.fingerprint
+        );
+    }
+}

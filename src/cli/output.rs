@@ -78,17 +78,26 @@ impl Destination<'_> {
         }
         let mut written = Vec::new();
         for format in formats {
+            let path = match (self.output_dir, self.output) {
+                (Some(dir), _) => Some(dir.join(format.file_name())),
+                (None, Some(file)) => Some(file.to_path_buf()),
+                (None, None) => None,
+            };
+            if format == Format::Json {
+                // Streamed: the document can be far larger than the findings it holds.
+                if let Err(e) = stream_json(path.as_deref(), report) {
+                    report_error(PlainError::new(e));
+                    return Err(());
+                }
+                written.extend(path);
+                continue;
+            }
             let text = match report::render(report, format, opts) {
                 Ok(t) => t,
                 Err(e) => {
                     report_error(e);
                     return Err(());
                 }
-            };
-            let path = match (self.output_dir, self.output) {
-                (Some(dir), _) => Some(dir.join(format.file_name())),
-                (None, Some(file)) => Some(file.to_path_buf()),
-                (None, None) => None,
             };
             if let Err(e) = write_output(path.as_deref(), &text) {
                 report_error(PlainError::new(e));
@@ -97,6 +106,25 @@ impl Destination<'_> {
             written.extend(path);
         }
         Ok(written)
+    }
+}
+
+fn stream_json(path: Option<&Path>, report: &ScanReport) -> Result<(), String> {
+    match path {
+        Some(p) => {
+            let file = std::fs::File::create(p)
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            report::json::write_to(report, &mut out)
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            // A closed pipe (e.g. `| head`) is not an error worth reporting.
+            let _ = report::json::write_to(report, &mut out).and_then(|()| out.flush());
+            Ok(())
+        }
     }
 }
 
