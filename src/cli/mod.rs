@@ -10,6 +10,7 @@ mod scan_cmd;
 // CI gating: `--mutelist`, `--baseline`, `mamori diff`, `mamori mutelist`.
 mod diff_cmd;
 mod gating;
+mod merge_cmd;
 mod mutelist_cmd;
 
 use std::path::PathBuf;
@@ -62,6 +63,8 @@ pub enum Command {
     /// Validate a mutelist and find entries that no longer match anything.
     #[command(subcommand)]
     Mutelist(mutelist_cmd::MutelistCommand),
+    /// Join the findings JSON of several runs (shards, accounts, orgs) into one report.
+    Merge(merge_cmd::MergeArgs),
 }
 
 /// `mamori scan`.
@@ -324,6 +327,7 @@ pub fn run(cli: Cli) -> u8 {
         }
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Mutelist(cmd) => mutelist_cmd::run(cmd),
+        Command::Merge(args) => merge_cmd::run(&args),
     }
 }
 
