@@ -18,3 +18,4 @@ pub mod inventory;
 pub mod mutelist;
 pub mod pipeline;
 pub mod report;
+pub mod shard;

@@ -152,3 +152,65 @@ fn release_workflow_matches_the_workflow_schema_and_packages_every_target() {
     );
     assert!(read("docs/release.md").contains("SHA256SUMS"));
 }
+
+#[test]
+fn sharding_recipes_are_valid_and_consistent() {
+    let schema: Value =
+        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let workflow = yaml("docs/examples/github-sharded.yml");
+    let errors: Vec<String> = validator
+        .iter_errors(&workflow)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "workflow schema errors:\n{}",
+        errors.join("\n")
+    );
+    let shards = workflow["jobs"]["scan"]["strategy"]["matrix"]["shard"]
+        .as_array()
+        .expect("shard matrix")
+        .len();
+    let scan = serde_json::to_string(&workflow["jobs"]["scan"]).expect("json");
+    assert!(
+        scan.contains(&format!("--shard ${{{{ matrix.shard }}}}/{shards}")),
+        "{scan}"
+    );
+    let merge = serde_json::to_string(&workflow["jobs"]["merge"]).expect("json");
+    assert!(merge.contains("mamori merge part-*.json"));
+
+    // The Kubernetes recipe: an Indexed Job whose index becomes the shard, and a merge
+    // of exactly its completions.
+    let text = read("docs/examples/k8s-indexed-job.yaml");
+    let docs: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text)
+        .map(|d| serde::Deserialize::deserialize(d).expect("YAML document"))
+        .collect();
+    assert_eq!(docs.len(), 2);
+    let job = &docs[0]["spec"];
+    assert_eq!(job["completionMode"], "Indexed");
+    let n = job["completions"].as_u64().expect("completions");
+    let args: Vec<&str> = job["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let shard = args[args.iter().position(|a| *a == "--shard").expect("--shard") + 1];
+    assert_eq!(shard, format!("$(JOB_COMPLETION_INDEX)+1/{n}"));
+    for k in 0..n {
+        // What Kubernetes expands it to parses as shard k+1 of n.
+        let expanded = shard.replace("$(JOB_COMPLETION_INDEX)", &k.to_string());
+        let s = mamori::shard::Shard::parse(&expanded).expect("valid shard");
+        assert_eq!((s.index, s.count), (k + 1, n));
+    }
+    let merge_args =
+        serde_json::to_string(&docs[1]["spec"]["template"]["spec"]["containers"][0]["args"])
+            .expect("json");
+    for k in 0..n {
+        assert!(
+            merge_args.contains(&format!("/reports/part-{k}.json")),
+            "{merge_args}"
+        );
+    }
+}

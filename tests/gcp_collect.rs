@@ -702,3 +702,60 @@ fn no_project_is_a_usage_error() {
         .expect("run mamori");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn shards_partition_the_projects_and_merge_into_the_unsharded_report() {
+    let server = FixtureServer::start(fixtures());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let whole = scan(&server, &["--organization", "123456789012"]);
+    let mut parts = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let part = scan(
+            &server,
+            &["--organization", "123456789012", "--shard", &shard],
+        );
+        for s in part.inventory["scopes"].as_array().expect("scopes") {
+            seen.push(str_of(s, "id").to_string());
+        }
+        let path = dir.path().join(format!("part-{i}.json"));
+        std::fs::write(&path, &part.output.stdout).expect("write part");
+        parts.push(path);
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["mamori-disabled", "mamori-fixture"],
+        "each project in one shard"
+    );
+
+    let merged = mamori(dir.path())
+        .arg("merge")
+        .args(&parts)
+        .output()
+        .expect("run mamori");
+    assert_eq!(
+        merged.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let merged: Value = serde_json::from_slice(&merged.stdout).expect("merged JSON");
+    let whole: Value = serde_json::from_slice(&whole.output.stdout).expect("JSON");
+    let key = |r: &Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    str_of(f, "fingerprint").to_string(),
+                    str_of(f, "status").to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(key(&merged), key(&whole));
+    assert_eq!(merged["summary"], whole["summary"]);
+}

@@ -224,6 +224,10 @@ pub struct GcpArgs {
     /// Scan every project below this folder.
     #[arg(long, value_name = "ID")]
     pub folder: Option<String>,
+    /// Scan only shard I of N of the projects (deterministic by project id); run N
+    /// copies and join their JSON reports with `mamori merge`.
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// `mamori scan salesforce`.

@@ -113,6 +113,10 @@ pub async fn collect(args: &GcpArgs, progress: &Progress) -> Result<Inventory, C
         }
     }
 
+    if let Some(shard) = args.shard {
+        projects.retain(|(p, _)| shard.owns(p));
+    }
+
     let results: Vec<Result<Inventory, CollectError>> = futures::stream::iter(projects)
         .map(|(project, name)| {
             let task = progress.task(format!("gcp: {project}"));
