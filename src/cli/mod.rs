@@ -257,6 +257,39 @@ pub struct SalesforceArgs {
     pub login_url: String,
 }
 
+impl From<&AwsArgs> for crate::collect::request::AwsRequest {
+    fn from(a: &AwsArgs) -> Self {
+        Self {
+            regions: a.regions.clone(),
+            profile: a.profile.clone(),
+        }
+    }
+}
+
+impl From<&GcpArgs> for crate::collect::request::GcpRequest {
+    fn from(a: &GcpArgs) -> Self {
+        Self {
+            projects: a.projects.clone(),
+            organization: a.organization.clone(),
+            folder: a.folder.clone(),
+            shard: a.shard,
+        }
+    }
+}
+
+impl From<&SalesforceArgs> for crate::collect::request::SalesforceRequest {
+    fn from(a: &SalesforceArgs) -> Self {
+        Self {
+            target_org: a.target_org.clone(),
+            instance_url: a.instance_url.clone(),
+            client_id: a.client_id.clone(),
+            jwt_key_file: a.jwt_key_file.clone(),
+            username: a.username.clone(),
+            login_url: a.login_url.clone(),
+        }
+    }
+}
+
 /// `mamori checks`.
 #[derive(Debug, Subcommand)]
 pub enum ChecksCommand {

@@ -121,12 +121,12 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
     let collected: Result<Inventory, CollectError> = rt.block_on(async {
         match provider {
             #[cfg(feature = "aws")]
-            ProviderCommand::Aws(a) => crate::collect::aws::collect(a, &progress).await,
+            ProviderCommand::Aws(a) => crate::collect::aws::collect(&a.into(), &progress).await,
             #[cfg(feature = "gcp")]
-            ProviderCommand::Gcp(g) => crate::collect::gcp::collect(g, &progress).await,
+            ProviderCommand::Gcp(g) => crate::collect::gcp::collect(&g.into(), &progress).await,
             #[cfg(feature = "salesforce")]
             ProviderCommand::Salesforce(s) => {
-                crate::collect::salesforce::collect(s, &progress).await
+                crate::collect::salesforce::collect(&s.into(), &progress).await
             }
             #[cfg(feature = "salesforce")]
             ProviderCommand::SalesforceSite(s) => {

@@ -7,6 +7,7 @@ pub mod aws;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 pub mod progress;
+pub mod request;
 #[cfg(feature = "salesforce")]
 pub mod salesforce;
 

@@ -13,13 +13,13 @@ use aws_smithy_runtime::client::retries::TokenBucket;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-use crate::cli::AwsArgs;
+use crate::collect::request::AwsRequest;
 
 /// Attempts per call (the SDK default of 3 is too few under heavy throttling).
 const MAX_ATTEMPTS: u32 = 10;
 
 /// Loads the SDK configuration: default chain, `--profile`, retries.
-pub(crate) async fn load_sdk_config(args: &AwsArgs) -> SdkConfig {
+pub(crate) async fn load_sdk_config(args: &AwsRequest) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
         RetryConfig::standard()
             .with_max_attempts(MAX_ATTEMPTS)

@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 
-use crate::cli::AwsArgs;
+use crate::collect::request::AwsRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
 
 use super::{CollectError, Progress};
@@ -94,7 +94,7 @@ impl Ctx {
 }
 
 /// Collects the account of the current credentials.
-pub async fn collect(args: &AwsArgs, progress: &Progress) -> Result<Inventory, CollectError> {
+pub async fn collect(args: &AwsRequest, progress: &Progress) -> Result<Inventory, CollectError> {
     let sdk = clients::load_sdk_config(args).await;
     let home_region = args
         .regions

@@ -30,7 +30,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::cli::GcpArgs;
+use crate::collect::request::GcpRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource};
 
 use super::{CollectError, Progress};
@@ -51,7 +51,7 @@ federation configuration; the principal needs roles/viewer and roles/iam.securit
 
 /// Collects the projects named on the command line and those below `--organization` /
 /// `--folder`.
-pub async fn collect(args: &GcpArgs, progress: &Progress) -> Result<Inventory, CollectError> {
+pub async fn collect(args: &GcpRequest, progress: &Progress) -> Result<Inventory, CollectError> {
     if args.projects.is_empty() && args.organization.is_none() && args.folder.is_none() {
         return Err(CollectError::Config(
             "name what to scan: `--project P` (repeatable), `--organization ID` or `--folder ID`"

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::client::{AccessToken, error_from_body, normalize_instance, redact};
-use crate::cli::SalesforceArgs;
 use crate::collect::CollectError;
+use crate::collect::request::SalesforceRequest;
 
 /// Environment variable holding an access token (used with `--instance-url`).
 pub const TOKEN_ENV: &str = "SF_ACCESS_TOKEN";
@@ -50,7 +50,7 @@ pub struct BearerClaims {
 
 /// Obtains a session from the command line, the environment or the Salesforce CLI.
 pub async fn authenticate(
-    args: &SalesforceArgs,
+    args: &SalesforceRequest,
     http: &reqwest::Client,
 ) -> Result<Session, CollectError> {
     if let Some(alias) = &args.target_org {
@@ -139,7 +139,7 @@ pub fn bearer_assertion(claims: &BearerClaims, private_key_pem: &[u8]) -> Result
 
 /// The OAuth 2.0 JWT bearer flow.
 async fn jwt_bearer(
-    args: &SalesforceArgs,
+    args: &SalesforceRequest,
     http: &reqwest::Client,
 ) -> Result<Session, CollectError> {
     let (Some(client_id), Some(key_file), Some(username)) =

@@ -36,7 +36,7 @@ use serde_json::{Map, Value};
 
 use self::client::{Api, ApiError, Client};
 use super::{CollectError, Progress};
-use crate::cli::SalesforceArgs;
+use crate::collect::request::SalesforceRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
 
 /// Resource kinds this collector emits.
@@ -73,7 +73,7 @@ pub mod kinds {
 
 /// Collects one org.
 pub async fn collect(
-    args: &SalesforceArgs,
+    args: &SalesforceRequest,
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
     let http = client::http_client()?;
