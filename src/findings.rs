@@ -8,7 +8,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::checks::Check;
 use crate::inventory::{CollectionError, Provider, Scope, Tool};
 
 /// How bad a failing check is.
@@ -180,25 +179,6 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Builds a finding for a check and a resource reference.
-    pub fn new(check: &Check, resource: Arc<ResourceRef>, status: Status, message: String) -> Self {
-        Finding {
-            check_id: check.shared.id.clone(),
-            title: check.shared.title.clone(),
-            severity: check.severity,
-            status,
-            provider: check.provider,
-            service: check.shared.service.clone(),
-            resource,
-            message,
-            remediation: check.shared.remediation.clone(),
-            fingerprint: String::new(),
-            muted_reason: None,
-            confirmed_from_outside: None,
-            baseline: None,
-        }
-    }
-
     /// The key findings are sorted by: status, severity (worst first), check, scope,
     /// region, resource id.
     pub fn sort_key(&self) -> impl Ord + '_ {
@@ -369,6 +349,23 @@ pub struct ScanInfo {
     pub collection_errors: Vec<CollectionError>,
 }
 
+/// How to fix a failing resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    /// What to do, in prose.
+    pub text: String,
+    /// A CLI command or commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli: Option<String>,
+    /// A Terraform snippet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<String>,
+    /// Steps in the provider's console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<String>,
+}
+
 /// A check's metadata as carried in a report, so that any format can be regenerated
 /// from saved JSON without the check files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,32 +387,13 @@ pub struct CheckInfo {
     /// Why the state is risky.
     pub risk: String,
     /// How to fix it.
-    pub remediation: crate::checks::Remediation,
+    pub remediation: Remediation,
     /// Further reading.
     pub references: Vec<String>,
     /// Framework id to control ids.
     pub compliance: BTreeMap<String, Vec<String>>,
     /// Where the check is documented.
     pub help_uri: String,
-}
-
-impl From<&Check> for CheckInfo {
-    fn from(c: &Check) -> Self {
-        CheckInfo {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            severity: c.severity,
-            provider: c.provider,
-            service: c.service.clone(),
-            resource_kind: c.resource_kind.clone(),
-            description: c.description.trim().to_string(),
-            risk: c.risk.trim().to_string(),
-            remediation: c.remediation.clone(),
-            references: c.references.clone(),
-            compliance: c.compliance.clone(),
-            help_uri: c.help_uri(),
-        }
-    }
 }
 
 /// Version of the findings JSON format.
@@ -444,7 +422,12 @@ pub struct ScanReport {
 
 impl ScanReport {
     /// Assembles a report; sorts the findings and computes the summary.
-    pub fn new(scan: ScanInfo, mut findings: Vec<Finding>, checks: &[Arc<Check>]) -> Self {
+    /// `checks` describes (at least) the checks that produced the findings.
+    pub fn new(
+        scan: ScanInfo,
+        mut findings: Vec<Finding>,
+        checks: impl IntoIterator<Item = CheckInfo>,
+    ) -> Self {
         {
             use rayon::prelude::*;
             findings.par_iter_mut().with_min_len(1024).for_each(|f| {
@@ -457,9 +440,9 @@ impl ScanReport {
         let used: std::collections::BTreeSet<&str> =
             findings.iter().map(|f| &*f.check_id).collect();
         let checks = checks
-            .iter()
+            .into_iter()
             .filter(|c| used.contains(c.id.as_str()))
-            .map(|c| (c.id.clone(), CheckInfo::from(c.as_ref())))
+            .map(|c| (c.id.clone(), c))
             .collect();
         ScanReport {
             schema_version: FINDINGS_SCHEMA_VERSION,

@@ -66,7 +66,13 @@ pub fn evaluate_inventory(inv: &Inventory, checks: &[Arc<Check>]) -> ScanReport 
         scopes: inv.scopes.clone(),
         collection_errors: inv.errors.clone(),
     };
-    ScanReport::new(scan, findings, &applicable)
+    ScanReport::new(
+        scan,
+        findings,
+        applicable
+            .iter()
+            .map(|c| crate::findings::CheckInfo::from(c.as_ref())),
+    )
 }
 
 /// The failing findings that count against `--fail-on`: unsuppressed, at or above the

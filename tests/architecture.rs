@@ -34,3 +34,42 @@ fn collectors_do_not_import_the_cli() {
         }
     }
 }
+
+/// `use crate::<module>` lines of the files below `rel` (a file or a directory).
+fn imports(rel: &str, module: &str) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    let mut files = Vec::new();
+    if root.is_dir() {
+        rust_files(&root, &mut files);
+    } else {
+        files.push(root);
+    }
+    let needle = format!("crate::{module}");
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read");
+        for (i, line) in text.lines().enumerate() {
+            if line.contains(&needle) && !line.trim_start().starts_with("//") {
+                out.push(format!("{}:{}: {line}", f.display(), i + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn checks_and_evaluation_point_at_the_findings_model_not_at_each_other() {
+    // checks -> findings <- evaluate (evaluate may use checks; not the other way round).
+    for (from, to) in [
+        ("src/findings.rs", "checks"),
+        ("src/findings.rs", "evaluate"),
+        ("src/checks", "evaluate"),
+    ] {
+        let found = imports(from, to);
+        assert!(
+            found.is_empty(),
+            "{from} must not use crate::{to}:\n{}",
+            found.join("\n")
+        );
+    }
+}

@@ -180,7 +180,7 @@ fn every_builtin_check_has_fixtures_that_hold() {
             c.id
         );
     }
-    let results = lint::run_fixtures(&set);
+    let results = mamori::evaluate::fixtures::run_fixtures(&set);
     let bad: Vec<String> = results
         .iter()
         .filter(|r| !r.ok())

@@ -25,7 +25,7 @@ pub use diagnostic::CheckDiagnostic;
 use kinds::KindRegistry;
 use template::Template;
 
-use crate::findings::Severity;
+use crate::findings::{CheckInfo, Finding, ResourceRef, Severity, Status};
 use crate::inventory::Provider;
 
 /// The built-in checks, embedded at build time.
@@ -34,22 +34,7 @@ static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/checks");
 /// Where the documentation of a check is published.
 pub const DOCS_BASE: &str = "https://github.com/mamori-sec/mamori/blob/main/docs/checks";
 
-/// How to fix a failing resource.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Remediation {
-    /// What to do, in prose.
-    pub text: String,
-    /// A CLI command or commands.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cli: Option<String>,
-    /// A Terraform snippet.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub terraform: Option<String>,
-    /// Steps in the provider's console.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub console: Option<String>,
-}
+pub use crate::findings::Remediation;
 
 /// A resource used as a check fixture: the check must fail on every `fail` fixture and
 /// pass on every `pass` fixture.
@@ -417,9 +402,8 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             .map_err(|e| CheckDiagnostic::cel_parse(file, "pass_message", text, &e)),
         None => Ok(None),
     };
-    let params_value = crate::evaluate::json_to_val(
-        &serde_json::to_value(&spec.params).unwrap_or(serde_json::Value::Null),
-    );
+    let params_value =
+        json_to_val(&serde_json::to_value(&spec.params).unwrap_or(serde_json::Value::Null));
     match (program, message_template, pass_template) {
         (Some(program), Ok(message_template), Ok(pass_template)) if diags.is_empty() => Ok(Check {
             shared: SharedMeta {
@@ -539,6 +523,86 @@ fn validate_metadata(
                     crate::compliance::known_frameworks().join(", ")
                 ),
             ));
+        }
+    }
+}
+
+impl Finding {
+    /// Builds a finding for a check and a resource reference.
+    pub fn new(check: &Check, resource: Arc<ResourceRef>, status: Status, message: String) -> Self {
+        Finding {
+            check_id: check.shared.id.clone(),
+            title: check.shared.title.clone(),
+            severity: check.severity,
+            status,
+            provider: check.provider,
+            service: check.shared.service.clone(),
+            resource,
+            message,
+            remediation: check.shared.remediation.clone(),
+            fingerprint: String::new(),
+            muted_reason: None,
+            confirmed_from_outside: None,
+            baseline: None,
+        }
+    }
+}
+
+impl From<&Check> for CheckInfo {
+    fn from(c: &Check) -> Self {
+        CheckInfo {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            severity: c.severity,
+            provider: c.provider,
+            service: c.service.clone(),
+            resource_kind: c.resource_kind.clone(),
+            description: c.description.trim().to_string(),
+            risk: c.risk.trim().to_string(),
+            remediation: c.remediation.clone(),
+            references: c.references.clone(),
+            compliance: c.compliance.clone(),
+            help_uri: c.help_uri(),
+        }
+    }
+}
+
+/// Converts JSON into an owned CEL value.
+pub fn json_to_val(v: &serde_json::Value) -> Box<dyn cel::common::value::Val> {
+    match v {
+        serde_json::Value::Null => Box::new(cel::common::types::CelNull),
+        serde_json::Value::Bool(b) => Box::new(cel::common::types::CelBool::from(*b)),
+        serde_json::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Box::new(cel::common::types::CelInt::from(i))
+            } else if let Some(u) = n.as_u64() {
+                Box::new(cel::common::types::CelUInt::from(u))
+            } else {
+                Box::new(cel::common::types::CelDouble::from(
+                    n.as_f64().unwrap_or(f64::NAN),
+                ))
+            }
+        }
+        serde_json::Value::String(s) => Box::new(cel::common::types::CelString::from(s.clone())),
+        serde_json::Value::Array(items) => {
+            let list: Vec<Box<dyn cel::common::value::Val>> =
+                items.iter().map(json_to_val).collect();
+            Box::new(cel::common::types::CelList::from(list))
+        }
+        serde_json::Value::Object(m) => {
+            let map: std::collections::HashMap<
+                cel::common::types::CelMapKey<'static>,
+                Box<dyn cel::common::value::Val>,
+            > = m
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        cel::common::types::CelMapKey::from(k.clone()),
+                        json_to_val(v),
+                    )
+                })
+                .collect();
+            Box::new(cel::common::types::CelMap::from(map))
         }
     }
 }

@@ -113,7 +113,7 @@ fn lint_cmd(dir: Option<PathBuf>) -> u8 {
     };
     let shapes = lint::fixture_shapes(&set);
     let shapes_ok = shapes.is_empty();
-    let failures: Vec<_> = lint::run_fixtures(&set)
+    let failures: Vec<_> = crate::evaluate::fixtures::run_fixtures(&set)
         .into_iter()
         .filter(|r| !r.ok())
         .collect();
@@ -133,7 +133,7 @@ fn lint_cmd(dir: Option<PathBuf>) -> u8 {
     }
 }
 
-fn describe_fixture_failure(f: &lint::FixtureResult) -> String {
+fn describe_fixture_failure(f: &crate::evaluate::fixtures::FixtureResult) -> String {
     let got = match &f.outcome {
         Outcome::Fail(m) => format!("failed ({m})"),
         Outcome::Pass(_) => "passed".to_string(),
@@ -153,7 +153,7 @@ fn test_cmd(dir: Option<PathBuf>) -> u8 {
             return exit::USAGE;
         }
     };
-    let results = lint::run_fixtures(&set);
+    let results = crate::evaluate::fixtures::run_fixtures(&set);
     let mut failed = 0;
     for r in &results {
         if r.ok() {

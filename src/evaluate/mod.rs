@@ -9,13 +9,12 @@
 //! resource's kind, scope and region (or the resource itself), a pass becomes `error`,
 //! and one `error` finding per check names what could not be collected.
 
+pub mod fixtures;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use cel::common::types::{
-    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelTimestamp,
-    CelUInt,
-};
+use cel::common::types::{CelMap, CelMapKey, CelNull, CelString, CelTimestamp};
 use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{Context, ExecutionError, Value};
@@ -27,34 +26,7 @@ use crate::checks::Check;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
 
-/// Converts JSON into an owned CEL value.
-pub fn json_to_val(v: &serde_json::Value) -> Box<dyn Val> {
-    match v {
-        serde_json::Value::Null => Box::new(CelNull),
-        serde_json::Value::Bool(b) => Box::new(CelBool::from(*b)),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Box::new(CelInt::from(i))
-            } else if let Some(u) = n.as_u64() {
-                Box::new(CelUInt::from(u))
-            } else {
-                Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN)))
-            }
-        }
-        serde_json::Value::String(s) => Box::new(CelString::from(s.clone())),
-        serde_json::Value::Array(items) => {
-            let list: Vec<Box<dyn Val>> = items.iter().map(json_to_val).collect();
-            Box::new(CelList::from(list))
-        }
-        serde_json::Value::Object(m) => {
-            let map: HashMap<CelMapKey<'static>, Box<dyn Val>> = m
-                .iter()
-                .map(|(k, v)| (CelMapKey::from(k.clone()), json_to_val(v)))
-                .collect();
-            Box::new(CelMap::from(map))
-        }
-    }
-}
+pub use crate::checks::json_to_val;
 
 fn opt_str(s: Option<&str>) -> Box<dyn Val + '_> {
     match s {
