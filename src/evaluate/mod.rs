@@ -24,6 +24,7 @@ use rayon::prelude::*;
 pub mod value;
 
 use crate::checks::Check;
+use crate::checks::kinds::path_within;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
 
@@ -276,6 +277,10 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
     checks
         .iter()
         .map(|c| {
+            if let Some(field) = unknown_read(c, r) {
+                let msg = format!("Not evaluated: value unknown until apply: `{field}`");
+                return Finding::new(c, rref.clone(), Status::Error, msg);
+            }
             let (status, message) = match ev.run_in(&root, c, value.as_ref(), r.display_name()) {
                 Outcome::Fail(m) => (Status::Fail, m),
                 Outcome::Pass(_) if !blocking.is_empty() => {
@@ -295,6 +300,22 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
             Finding::new(c, rref.clone(), status, message)
         })
         .collect()
+}
+
+/// The first field of `r` whose value is unknown (see [`Resource::unknown`]) that the
+/// check's condition reads: at it, at a field below it, or at a container holding it.
+/// Decided from the condition's text rather than by evaluating, because CEL equality
+/// with a stand-in value would quietly be `false` and could turn into a pass.
+fn unknown_read<'r>(check: &Check, r: &'r Resource) -> Option<&'r str> {
+    r.unknown
+        .iter()
+        .find(|u| {
+            check
+                .data_reads
+                .iter()
+                .any(|p| path_within(p, u) || path_within(u, p))
+        })
+        .map(String::as_str)
 }
 
 /// "Not evaluated: ..." naming the failed calls.

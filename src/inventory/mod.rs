@@ -122,6 +122,11 @@ pub struct Resource {
     /// Kept as raw JSON text: the evaluator parses it once per resource, so an inventory
     /// costs about its own size in memory.
     pub data: Box<RawValue>,
+    /// Paths of `data` fields whose value is not known yet (`versioning`,
+    /// `ingress`), left out of `data`: a Terraform plan's values that are known only
+    /// after apply. A check whose condition reads one of them reports `error`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
 }
 
 impl Resource {
@@ -142,6 +147,7 @@ impl Resource {
             scope: scope.into(),
             tags: BTreeMap::new(),
             data: to_raw(data),
+            unknown: Vec::new(),
         }
     }
 
@@ -183,6 +189,7 @@ impl Clone for Resource {
             scope: self.scope.clone(),
             tags: self.tags.clone(),
             data: self.data.clone(),
+            unknown: self.unknown.clone(),
         }
     }
 }
