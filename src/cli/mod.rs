@@ -174,6 +174,24 @@ pub enum ProviderCommand {
     Gcp(GcpArgs),
     /// Scan a Salesforce org.
     Salesforce(SalesforceArgs),
+    /// Evaluate a Terraform plan (or state) with the AWS and GCP checks, before apply.
+    Terraform(TerraformArgs),
+}
+
+/// `mamori scan terraform`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["plan", "state"])))]
+pub struct TerraformArgs {
+    /// A plan as JSON: the output of `terraform show -json tfplan`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// A state as JSON: the output of `terraform show -json` (what is deployed).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The configuration's root directory: findings get the file and line of their
+    /// `resource` block (SARIF physical locations). Give it relative to the repository root.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// `mamori scan aws`.

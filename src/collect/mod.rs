@@ -4,11 +4,13 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod aws_policy;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 pub mod progress;
 #[cfg(feature = "salesforce")]
 pub mod salesforce;
+pub mod terraform;
 
 pub use progress::Progress;
 

@@ -249,6 +249,7 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         name: r.name.clone(),
         region: r.region.clone(),
         account: r.scope.clone(),
+        location: r.location.clone(),
     });
     // Pass results are not trusted when a collection error covers this resource.
     let blocking: Vec<&CollectionError> = inv
@@ -361,6 +362,7 @@ fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
             name: None,
             region: region.map(str::to_string),
             account: scope.to_string(),
+            location: None,
         });
         let msg = not_evaluated_message(&errors);
         for c in checks {

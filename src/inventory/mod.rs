@@ -127,6 +127,19 @@ pub struct Resource {
     /// after apply. A check whose condition reads one of them reports `error`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,
+    /// Where the resource is declared in source (a Terraform resource block), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// A place in a source file: the file (relative to the directory scanned, `/`-separated)
+/// and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// The file, relative to the configuration directory given.
+    pub file: String,
+    /// The 1-based line where the declaration starts.
+    pub line: u32,
 }
 
 impl Resource {
@@ -148,6 +161,7 @@ impl Resource {
             tags: BTreeMap::new(),
             data: to_raw(data),
             unknown: Vec::new(),
+            location: None,
         }
     }
 
@@ -190,6 +204,7 @@ impl Clone for Resource {
             tags: self.tags.clone(),
             data: self.data.clone(),
             unknown: self.unknown.clone(),
+            location: self.location.clone(),
         }
     }
 }
