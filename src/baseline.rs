@@ -298,6 +298,7 @@ mod tests {
             name: None,
             region: None,
             account: "1".into(),
+            location: None,
         });
         Finding {
             check_id: check.into(),

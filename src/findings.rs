@@ -122,6 +122,9 @@ pub struct ResourceRef {
     pub region: Option<String>,
     /// The account, project or org id.
     pub account: String,
+    /// Where the resource is declared in source (Terraform scans with `--config-dir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::inventory::SourceLocation>,
 }
 
 impl ResourceRef {

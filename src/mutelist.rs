@@ -647,6 +647,7 @@ mod tests {
             name: name.map(str::to_string),
             region: region.map(str::to_string),
             account: "111122223333".into(),
+            location: None,
         }
     }
 

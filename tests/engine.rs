@@ -127,6 +127,68 @@ fn a_kind_with_a_collection_error_reports_error_not_pass() {
 }
 
 #[test]
+fn a_value_unknown_until_apply_gives_error_only_to_the_checks_reading_it() {
+    // Versioning enabled: passes. The same bucket with versioning unknown: error.
+    let (versioning, mut r) = passing_resource("aws-s3-bucket-versioning-disabled", "eu-west-1");
+    let (ownership, _) = passing_resource("aws-s3-bucket-acls-enabled", "eu-west-1");
+    let mut data: serde_json::Value = serde_json::from_str(r.data.get()).unwrap();
+    data["object_ownership"] = "BucketOwnerEnforced".into();
+    data.as_object_mut().unwrap().remove("versioning");
+    r.data = mamori::inventory::to_raw(&data);
+    r.unknown = vec!["versioning".into()];
+    let checks = vec![versioning, ownership];
+    let report = mamori::pipeline::evaluate_inventory(&inventory(vec![r.clone()], vec![]), &checks);
+    let status = |id: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| &*f.check_id == id)
+            .map(|f| (f.status, f.message.clone()))
+            .unwrap()
+    };
+    let (s, m) = status("aws-s3-bucket-versioning-disabled");
+    assert_eq!(s, Status::Error, "{m}");
+    assert!(m.contains("value unknown until apply: `versioning`"), "{m}");
+    // A check that does not read the unknown field is evaluated as usual.
+    assert_eq!(status("aws-s3-bucket-acls-enabled").0, Status::Pass);
+
+    // A container holding an unknown value, and a field below an unknown value, count too.
+    let (sg_check, mut sg) =
+        passing_resource("aws-ec2-security-group-admin-port-open", "eu-west-1");
+    for unknown in ["ingress", "ingress[].ipv4_ranges"] {
+        sg.unknown = vec![unknown.into()];
+        let report = mamori::pipeline::evaluate_inventory(
+            &inventory(vec![sg.clone()], vec![]),
+            std::slice::from_ref(&sg_check),
+        );
+        assert_eq!(report.findings[0].status, Status::Error, "{unknown}");
+    }
+    sg.unknown = vec!["description".into()];
+    let report = mamori::pipeline::evaluate_inventory(
+        &inventory(vec![sg], vec![]),
+        std::slice::from_ref(&sg_check),
+    );
+    assert_eq!(report.findings[0].status, Status::Pass);
+}
+
+#[test]
+fn conditions_list_the_longest_data_paths_they_read() {
+    let set = builtin();
+    let check = |id: &str| set.checks.iter().find(|c| c.id == id).unwrap().clone();
+    assert_eq!(
+        check("aws-s3-bucket-versioning-disabled").data_reads,
+        vec!["versioning"]
+    );
+    let reads = &check("aws-s3-bucket-public-acl").data_reads;
+    assert!(
+        reads.contains(&"acl.grants[].grantee_uri".to_string()),
+        "{reads:?}"
+    );
+    assert!(!reads.contains(&"acl".to_string()), "{reads:?}");
+    assert!(reads.contains(&"public_access_block.ignore_public_acls".to_string()));
+}
+
+#[test]
 fn a_kind_with_no_resources_and_an_error_is_not_clean() {
     let set = builtin();
     let check = set

@@ -5,7 +5,7 @@
 //! otherwise evaluate to an error on every resource, or worse, go unnoticed), and let
 //! collector tests verify that what they emit is declared.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use cel::common::ast::{Expr, IdedExpr};
 use serde::{Deserialize, Serialize};
@@ -163,25 +163,37 @@ enum Sym {
     Other,
 }
 
-/// Validates the field paths a condition reads against the kind's declaration.
-pub fn check_paths(
+/// What a condition reads of `data`, and what is wrong with the paths it reads.
+#[derive(Debug, Default)]
+pub struct PathAnalysis {
+    /// Undeclared fields and nonexistent `resource` fields, with spans.
+    pub problems: Vec<CheckDiagnostic>,
+    /// The `data` paths read (`a.b`, `list[].field`, a map key as `map.key`), longest
+    /// forms only: `acl` is left out when `acl.grants` is read. Sorted.
+    pub reads: Vec<String>,
+}
+
+/// Validates the field paths a condition reads against the kind's declaration and
+/// lists them.
+pub fn analyze_paths(
     file: &CheckFile,
     spec: &CheckSpec,
     program: &cel::Program,
     kinds: &KindRegistry,
-) -> Vec<CheckDiagnostic> {
+) -> PathAnalysis {
     let Some(_) = kinds.get(&spec.resource_kind) else {
-        return Vec::new(); // reported by metadata validation
+        return PathAnalysis::default(); // reported by metadata validation
     };
     let mut walker = Walker {
         kinds,
         kind: &spec.resource_kind,
         bindings: HashMap::new(),
         problems: Vec::new(),
+        reads: BTreeSet::new(),
     };
     walker.sym(program.expression());
     let info = program.source_info();
-    walker
+    let problems = walker
         .problems
         .into_iter()
         .map(|(id, msg)| {
@@ -190,7 +202,21 @@ pub fn check_paths(
                 .map_or((0, 1), |(s, e)| (s as usize, e as usize));
             CheckDiagnostic::in_expr(file, "condition", &spec.condition, range, msg)
         })
-        .collect()
+        .collect();
+    let reads = walker
+        .reads
+        .iter()
+        .filter(|p| !walker.reads.iter().any(|q| path_within(q, p) && q != *p))
+        .cloned()
+        .collect();
+    PathAnalysis { problems, reads }
+}
+
+/// Whether field path `inner` is `outer` or lies below it (`outer.x`, `outer[]...`).
+pub fn path_within(inner: &str, outer: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 struct Walker<'a> {
@@ -198,6 +224,7 @@ struct Walker<'a> {
     kind: &'a str,
     bindings: HashMap<String, Sym>,
     problems: Vec<(u64, String)>,
+    reads: BTreeSet<String>,
 }
 
 impl Walker<'_> {
@@ -320,6 +347,7 @@ impl Walker<'_> {
             return;
         }
         let path = join_path(rest);
+        self.reads.insert(path.clone());
         if self.kinds.field_type(self.kind, &path).is_none() {
             self.problems.push((
                 id,

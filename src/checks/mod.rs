@@ -154,6 +154,9 @@ pub struct Check {
     pub pass_template: Option<Template>,
     /// `params` as a CEL value.
     pub params_value: Box<dyn cel::common::value::Val>,
+    /// The `data` field paths the condition reads (see [`kinds::PathAnalysis::reads`]):
+    /// a resource whose value at one of them is unknown is not evaluated.
+    pub data_reads: Vec<String>,
 }
 
 impl std::ops::Deref for Check {
@@ -391,8 +394,11 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             None
         }
     };
+    let mut data_reads = Vec::new();
     if let Some(p) = &program {
-        diags.extend(kinds::check_paths(file, &spec, p, kinds));
+        let analysis = kinds::analyze_paths(file, &spec, p, kinds);
+        diags.extend(analysis.problems);
+        data_reads = analysis.reads;
     }
     let message_template = Template::compile(&spec.message)
         .map_err(|e| CheckDiagnostic::cel_parse(file, "message", &spec.message, &e));
@@ -422,6 +428,7 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             message_template,
             pass_template,
             params_value,
+            data_reads,
         }),
         (_, m, p) => {
             if let Err(d) = m {

@@ -182,6 +182,8 @@ pub enum ProviderCommand {
     /// credentials, read-only requests only. Probe only sites you are authorised to test.
     #[command(name = "salesforce-site")]
     SalesforceSite(SalesforceSiteArgs),
+    /// Evaluate a Terraform plan (or state) with the AWS and GCP checks, before apply.
+    Terraform(TerraformArgs),
 }
 
 /// `mamori scan salesforce-site`.
@@ -199,6 +201,22 @@ pub struct SalesforceSiteArgs {
     /// Requests in all at most; objects left unprobed report `error`.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub max_requests: usize,
+}
+
+/// `mamori scan terraform`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["plan", "state"])))]
+pub struct TerraformArgs {
+    /// A plan as JSON: the output of `terraform show -json tfplan`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// A state as JSON: the output of `terraform show -json` (what is deployed).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// The configuration's root directory: findings get the file and line of their
+    /// `resource` block (SARIF physical locations). Give it relative to the repository root.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
 }
 
 /// `mamori scan aws`.
@@ -273,6 +291,16 @@ impl From<&GcpArgs> for crate::collect::request::GcpRequest {
             organization: a.organization.clone(),
             folder: a.folder.clone(),
             shard: a.shard,
+        }
+    }
+}
+
+impl From<&TerraformArgs> for crate::collect::request::TerraformRequest {
+    fn from(a: &TerraformArgs) -> Self {
+        Self {
+            plan: a.plan.clone(),
+            state: a.state.clone(),
+            config_dir: a.config_dir.clone(),
         }
     }
 }

@@ -109,6 +109,10 @@ pub fn run(args: ScanArgs) -> u8 {
 }
 
 fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, CollectError> {
+    // A plan is read from a file: no runtime, no credentials.
+    if let ProviderCommand::Terraform(t) = provider {
+        return crate::collect::terraform::load(&t.into());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -146,6 +150,7 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
                 ProviderCommand::Aws(_) => "aws",
                 ProviderCommand::Gcp(_) => "gcp",
                 ProviderCommand::Salesforce(_) | ProviderCommand::SalesforceSite(_) => "salesforce",
+                ProviderCommand::Terraform(_) => "terraform",
             })),
         }
     });

@@ -4,12 +4,14 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod aws_policy;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 pub mod progress;
 pub mod request;
 #[cfg(feature = "salesforce")]
 pub mod salesforce;
+pub mod terraform;
 
 pub use progress::Progress;
 

@@ -43,3 +43,14 @@ pub struct SalesforceRequest {
     /// Login URL (audience) of the JWT bearer flow.
     pub login_url: String,
 }
+
+/// A Terraform plan or state to map onto the live kinds.
+#[derive(Debug, Clone, Default)]
+pub struct TerraformRequest {
+    /// `terraform show -json tfplan` output.
+    pub plan: Option<PathBuf>,
+    /// `terraform show -json` output (the deployed state).
+    pub state: Option<PathBuf>,
+    /// The configuration's root directory, to locate `resource` blocks.
+    pub config_dir: Option<PathBuf>,
+}

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 pub mod value;
 
 use crate::checks::Check;
+use crate::checks::kinds::path_within;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
 
@@ -238,6 +239,7 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         name: r.name.clone(),
         region: r.region.clone(),
         account: r.scope.clone(),
+        location: r.location.clone(),
     });
     // Pass results are not trusted when a collection error covers this resource.
     let blocking: Vec<&CollectionError> = inv
@@ -266,6 +268,10 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
     checks
         .iter()
         .map(|c| {
+            if let Some(field) = unknown_read(c, r) {
+                let msg = format!("Not evaluated: value unknown until apply: `{field}`");
+                return Finding::new(c, rref.clone(), Status::Error, msg);
+            }
             let mut outcome = ev.run_in(&root, c, value.as_ref(), r.display_name());
             if let Outcome::Missing(field) = &outcome {
                 let gaps: Vec<&CollectionError> = inv
@@ -340,6 +346,22 @@ fn mentions(source: &str, word: &str) -> bool {
     })
 }
 
+/// The first field of `r` whose value is unknown (see [`Resource::unknown`]) that the
+/// check's condition reads: at it, at a field below it, or at a container holding it.
+/// Decided from the condition's text rather than by evaluating, because CEL equality
+/// with a stand-in value would quietly be `false` and could turn into a pass.
+fn unknown_read<'r>(check: &Check, r: &'r Resource) -> Option<&'r str> {
+    r.unknown
+        .iter()
+        .find(|u| {
+            check
+                .data_reads
+                .iter()
+                .any(|p| path_within(p, u) || path_within(u, p))
+        })
+        .map(String::as_str)
+}
+
 /// "Not evaluated: ..." naming the failed calls.
 pub fn not_evaluated_message(errors: &[&CollectionError]) -> String {
     let parts: Vec<String> = errors
@@ -387,6 +409,7 @@ fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
             name: None,
             region: region.map(str::to_string),
             account: scope.to_string(),
+            location: None,
         });
         let msg = not_evaluated_message(&errors);
         for c in checks {

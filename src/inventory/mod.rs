@@ -122,6 +122,24 @@ pub struct Resource {
     /// Kept as raw JSON text: the evaluator parses it once per resource, so an inventory
     /// costs about its own size in memory.
     pub data: Box<RawValue>,
+    /// Paths of `data` fields whose value is not known yet (`versioning`,
+    /// `ingress`), left out of `data`: a Terraform plan's values that are known only
+    /// after apply. A check whose condition reads one of them reports `error`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
+    /// Where the resource is declared in source (a Terraform resource block), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<SourceLocation>,
+}
+
+/// A place in a source file: the file (relative to the directory scanned, `/`-separated)
+/// and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// The file, relative to the configuration directory given.
+    pub file: String,
+    /// The 1-based line where the declaration starts.
+    pub line: u32,
 }
 
 impl Resource {
@@ -142,6 +160,8 @@ impl Resource {
             scope: scope.into(),
             tags: BTreeMap::new(),
             data: to_raw(data),
+            unknown: Vec::new(),
+            location: None,
         }
     }
 
@@ -183,6 +203,8 @@ impl Clone for Resource {
             scope: self.scope.clone(),
             tags: self.tags.clone(),
             data: self.data.clone(),
+            unknown: self.unknown.clone(),
+            location: self.location.clone(),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
     ArtifactLocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    PhysicalLocation, PropertyBag, ReportingConfiguration, ReportingDescriptor,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
     Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
@@ -111,14 +111,21 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         .fully_qualified_name(fqn.clone())
         .kind("resource")
         .build();
-    // Code scanning needs a physical location; the resource's path stands for it.
-    let physical = PhysicalLocation::builder()
-        .artifact_location(
-            ArtifactLocation::builder()
-                .uri(fqn.replace(':', "_"))
-                .build(),
-        )
-        .build();
+    // Code scanning needs a physical location: the declaring file and line where there
+    // is one (Terraform with `--config-dir`), else the resource's path stands for it.
+    let physical = match &r.location {
+        Some(loc) => PhysicalLocation::builder()
+            .artifact_location(ArtifactLocation::builder().uri(loc.file.clone()).build())
+            .region(Region::builder().start_line(i64::from(loc.line)).build())
+            .build(),
+        None => PhysicalLocation::builder()
+            .artifact_location(
+                ArtifactLocation::builder()
+                    .uri(fqn.replace(':', "_"))
+                    .build(),
+            )
+            .build(),
+    };
     let mut fp = BTreeMap::new();
     fp.insert("mamori/v1".to_string(), f.fingerprint.clone());
     let rule_index = rule_index.and_then(|i| i64::try_from(i).ok()).unwrap_or(-1);

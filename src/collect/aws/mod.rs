@@ -21,7 +21,7 @@ mod errors;
 mod guardduty;
 mod iam;
 mod kms;
-pub mod policy;
+pub use super::aws_policy as policy;
 mod rds;
 mod s3;
 mod sts;

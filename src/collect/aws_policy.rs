@@ -1,5 +1,6 @@
 //! Normalization of IAM-style policy documents (identity policies, bucket policies, key
-//! policies, trust policies) into the shape the checks read:
+//! policies, trust policies) into the shape the checks read, shared by the AWS collector
+//! and the Terraform plan mapping:
 //!
 //! `{"statements": [{"sid"?, "effect", "actions", "not_actions", "resources",
 //! "not_resources", "principals", "not_principals", "conditions"}]}` where every list is
