@@ -15,21 +15,27 @@ fn yaml(rel: &str) -> Value {
     serde_yaml_ng::from_str(&read(rel)).unwrap_or_else(|e| panic!("{rel}: invalid YAML: {e}"))
 }
 
-#[test]
-fn github_workflow_matches_the_workflow_schema() {
+/// A GitHub workflow file, asserted valid against the SchemaStore workflow schema.
+fn valid_workflow(rel: &str) -> Value {
     let schema: Value =
         serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let workflow = yaml("docs/examples/github-actions.yml");
+    let workflow = yaml(rel);
     let errors: Vec<String> = validator
         .iter_errors(&workflow)
         .map(|e| format!("{} at {}", e, e.instance_path))
         .collect();
     assert!(
         errors.is_empty(),
-        "workflow schema errors:\n{}",
+        "{rel}: workflow schema errors:\n{}",
         errors.join("\n")
     );
+    workflow
+}
+
+#[test]
+fn github_workflow_matches_the_workflow_schema() {
+    let workflow = valid_workflow("docs/examples/github-actions.yml");
 
     // The schema is permissive about step contents; check what the docs promise.
     let steps = workflow["jobs"]["scan"]["steps"].as_array().expect("steps");
@@ -106,19 +112,7 @@ fn gitlab_job_and_example_mutelist_parse() {
 
 #[test]
 fn release_workflow_matches_the_workflow_schema_and_packages_every_target() {
-    let schema: Value =
-        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let workflow = yaml(".github/workflows/release.yml");
-    let errors: Vec<String> = validator
-        .iter_errors(&workflow)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "workflow schema errors:\n{}",
-        errors.join("\n")
-    );
+    let workflow = valid_workflow(".github/workflows/release.yml");
 
     let targets: Vec<&str> = workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
         .as_array()
@@ -155,19 +149,7 @@ fn release_workflow_matches_the_workflow_schema_and_packages_every_target() {
 
 #[test]
 fn sharding_recipes_are_valid_and_consistent() {
-    let schema: Value =
-        serde_json::from_str(&read("tests/data/github-workflow.schema.json")).expect("schema JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let workflow = yaml("docs/examples/github-sharded.yml");
-    let errors: Vec<String> = validator
-        .iter_errors(&workflow)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "workflow schema errors:\n{}",
-        errors.join("\n")
-    );
+    let workflow = valid_workflow("docs/examples/github-sharded.yml");
     let shards = workflow["jobs"]["scan"]["strategy"]["matrix"]["shard"]
         .as_array()
         .expect("shard matrix")

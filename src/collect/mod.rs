@@ -5,6 +5,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod aws_policy;
+pub mod aws_shapes;
 #[cfg(feature = "gcp")]
 pub mod gcp;
 pub mod progress;

@@ -10,45 +10,7 @@ use super::{Ctx, ITEM_CONCURRENCY};
 
 const TRAIL: &str = "aws.cloudtrail.trail";
 
-/// Read and write coverage, as flags.
-#[derive(Default, Clone, Copy)]
-struct Rw {
-    read: bool,
-    write: bool,
-}
-
-impl Rw {
-    fn add(&mut self, t: Option<&ReadWriteType>) {
-        match t {
-            Some(ReadWriteType::ReadOnly) => self.read = true,
-            Some(ReadWriteType::WriteOnly) => self.write = true,
-            _ => {
-                self.read = true;
-                self.write = true;
-            }
-        }
-    }
-
-    fn add_read_only(&mut self, read_only: Option<bool>) {
-        match read_only {
-            Some(true) => self.read = true,
-            Some(false) => self.write = true,
-            None => {
-                self.read = true;
-                self.write = true;
-            }
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match (self.read, self.write) {
-            (true, true) => "All",
-            (true, false) => "ReadOnly",
-            (false, true) => "WriteOnly",
-            (false, false) => "None",
-        }
-    }
-}
+use crate::collect::aws_shapes::ReadWrite as Rw;
 
 /// (management events, S3 data events on every bucket) from classic selectors.
 fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
@@ -56,7 +18,7 @@ fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
     let mut s3 = Rw::default();
     for s in selectors {
         if s.include_management_events().unwrap_or(true) {
-            mgmt.add(s.read_write_type());
+            mgmt.add(s.read_write_type().map(ReadWriteType::as_str));
         }
         let all_buckets = s.data_resources().iter().any(|d| {
             d.r#type() == Some("AWS::S3::Object")
@@ -66,7 +28,7 @@ fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
                 })
         });
         if all_buckets {
-            s3.add(s.read_write_type());
+            s3.add(s.read_write_type().map(ReadWriteType::as_str));
         }
     }
     (mgmt, s3)

@@ -190,27 +190,9 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         let name = g.group_name().unwrap_or_default().to_string();
         let ingress: Vec<Value> = g.ip_permissions().iter().map(rule).collect();
         let egress: Vec<Value> = g.ip_permissions_egress().iter().map(rule).collect();
-        for r in &ingress {
-            let sources = r["ipv4_ranges"]
-                .as_array()
-                .into_iter()
-                .chain(r["ipv6_ranges"].as_array())
-                .flatten()
-                .filter(|c| *c == "0.0.0.0/0" || *c == "::/0");
-            for src in sources {
-                let mut o = Map::new();
-                o.insert("group_id".into(), json!(id));
-                for k in ["protocol", "from_port", "to_port"] {
-                    if let Some(v) = r.get(k) {
-                        o.insert(k.into(), v.clone());
-                    }
-                }
-                o.insert("source".into(), src.clone());
-                open_by_group
-                    .entry(id.clone())
-                    .or_default()
-                    .push(Value::Object(o));
-            }
+        let open = crate::collect::aws_shapes::open_ingress(&id, &ingress);
+        if !open.is_empty() {
+            open_by_group.entry(id.clone()).or_default().extend(open);
         }
         let mut data = Map::new();
         data.insert("group_id".into(), json!(id));

@@ -626,7 +626,10 @@ fn instances(ctx: &Ctx<'_>, groups: &[Group<'_>]) -> Vec<Resource> {
                 for g in found {
                     open = match (open, g.ingress.clone_known()) {
                         (Tri::Known(mut o), Tri::Known(rules)) => {
-                            o.extend(open_rules(&g.group_id, &rules));
+                            o.extend(crate::collect::aws_shapes::open_ingress(
+                                &g.group_id,
+                                &rules,
+                            ));
                             Tri::Known(o)
                         }
                         _ => Tri::Unknown,
@@ -642,31 +645,6 @@ fn instances(ctx: &Ctx<'_>, groups: &[Group<'_>]) -> Vec<Resource> {
             resource(ctx, d, "aws.ec2.instance", i)
         })
         .collect()
-}
-
-/// The collector's `open_ingress` entries for one group's rules.
-fn open_rules(group_id: &str, rules: &[Value]) -> Vec<Value> {
-    let mut out = Vec::new();
-    for r in rules {
-        let sources = r["ipv4_ranges"]
-            .as_array()
-            .into_iter()
-            .chain(r["ipv6_ranges"].as_array())
-            .flatten()
-            .filter(|c| *c == "0.0.0.0/0" || *c == "::/0");
-        for src in sources {
-            let mut o = Map::new();
-            o.insert("group_id".into(), json!(group_id));
-            for k in ["protocol", "from_port", "to_port"] {
-                if let Some(v) = r.get(k) {
-                    o.insert(k.into(), v.clone());
-                }
-            }
-            o.insert("source".into(), src.clone());
-            out.push(Value::Object(o));
-        }
-    }
-    out
 }
 
 // ------------------------------------------------------------------------------ RDS
@@ -804,33 +782,7 @@ fn kms_keys(ctx: &Ctx<'_>) -> Vec<Resource> {
 
 // ------------------------------------------------------------------------ CloudTrail
 
-#[derive(Default, Clone, Copy)]
-struct Rw {
-    read: bool,
-    write: bool,
-}
-
-impl Rw {
-    fn add(&mut self, read_write_type: Option<&str>) {
-        match read_write_type {
-            Some("ReadOnly") => self.read = true,
-            Some("WriteOnly") => self.write = true,
-            _ => {
-                self.read = true;
-                self.write = true;
-            }
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match (self.read, self.write) {
-            (true, true) => "All",
-            (true, false) => "ReadOnly",
-            (false, true) => "WriteOnly",
-            (false, false) => "None",
-        }
-    }
-}
+use crate::collect::aws_shapes::ReadWrite as Rw;
 
 /// Management and all-bucket S3 data events from `event_selector` blocks (classic
 /// selectors; a trail without any logs all management events).
