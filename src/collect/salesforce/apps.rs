@@ -12,7 +12,6 @@ use super::client::Api;
 use super::kinds::CONNECTED_APP;
 use super::{Ctx, Data, bool_field, field, int_field, str_field, ts_field};
 use crate::collect::CollectError;
-use crate::inventory::{CollectionError, Provider};
 
 /// The data keys that come from the `ConnectedApp` metadata.
 const METADATA_FIELDS: [&str; 4] = [
@@ -47,40 +46,17 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
     };
     // Metadata by app label (and API name), for the OAuth policy.
     let mut metadata: HashMap<String, Value> = HashMap::new();
-    let read = match super::metadata::list(ctx.client, "ConnectedApp").await {
-        Ok(names) => super::metadata::read(ctx.client, "ConnectedApp", &names).await,
-        Err(e) => Err(e),
-    };
-    match read {
-        Ok(records) => {
-            for meta in records {
-                if let Some(label) = str_field(&meta, "label") {
-                    metadata.insert(label, meta.clone());
-                }
-                if let Some(full) = str_field(&meta, "fullName") {
-                    metadata.entry(full).or_insert(meta);
-                }
+    if let Some(records) = ctx
+        .read_metadata("ConnectedApp", &[], &[CONNECTED_APP], &METADATA_FIELDS)
+        .await?
+    {
+        for meta in records {
+            if let Some(label) = str_field(&meta, "label") {
+                metadata.insert(label, meta.clone());
             }
-        }
-        Err(e) => {
-            if e.is_session_invalid() {
-                return Err(e.into_fatal(ctx.client.instance()));
+            if let Some(full) = str_field(&meta, "fullName") {
+                metadata.entry(full).or_insert(meta);
             }
-            // The REST fields stay valid; only the metadata-derived ones are missing.
-            ctx.errors.push(CollectionError {
-                provider: Provider::Salesforce,
-                scope: ctx.org_id.clone(),
-                service: "metadata".to_string(),
-                region: None,
-                operation: "readMetadata ConnectedApp".to_string(),
-                code: e.code().to_string(),
-                message: format!(
-                    "metadata: {e} (reading ConnectedApp metadata needs \"Customize Application\" or \"Modify Metadata Through Metadata API Functions\")"
-                ),
-                kinds: vec![CONNECTED_APP.to_string()],
-                resource_id: None,
-                fields: METADATA_FIELDS.iter().map(|f| f.to_string()).collect(),
-            });
         }
     }
     let tokens = ctx

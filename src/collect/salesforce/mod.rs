@@ -229,46 +229,49 @@ impl<'a> Ctx<'a> {
         });
     }
 
-    /// Reads the `Metadata` of every row of a Tooling settings/metadata object: ids first,
-    /// then one row at a time (Tooling answers at most one row when `Metadata` is selected).
-    pub async fn tooling_metadata(
+    /// Reads metadata components through the Metadata API (`readMetadata` of `names`, or
+    /// of every component `listMetadata` finds when `names` is empty). A failure is
+    /// recorded against `kinds` (only over `fields` when given: a field gap) and gives
+    /// `None`; a refused session stops the scan.
+    pub async fn read_metadata(
         &mut self,
-        object: &str,
+        kind: &str,
+        names: &[&str],
         kinds: &[&str],
+        fields: &[&str],
     ) -> Result<Option<Vec<Value>>, CollectError> {
-        let Some(ids) = self
-            .query(
-                Api::Tooling,
-                object,
-                &format!("SELECT Id FROM {object}"),
-                kinds,
-            )
-            .await?
-        else {
-            return Ok(None);
+        let result = if names.is_empty() {
+            match metadata::list(self.client, kind).await {
+                Ok(all) => metadata::read(self.client, kind, &all).await,
+                Err(e) => Err(e),
+            }
+        } else {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            metadata::read(self.client, kind, &names).await
         };
-        let mut rows = Vec::new();
-        for id in ids.iter().filter_map(|r| str_field(r, "Id")) {
-            let soql = format!(
-                "SELECT Id, FullName, Metadata FROM {object} WHERE Id = '{}'",
-                soql_escape(&id)
-            );
-            match self.client.query(Api::Tooling, &soql).await {
-                Ok(found) => rows.extend(found),
-                Err(e) => {
-                    self.record(
-                        e,
-                        Api::Tooling,
-                        &format!("query {object} Metadata"),
-                        object,
-                        kinds,
-                        None,
-                    )?;
-                    return Ok(None);
+        match result {
+            Ok(records) => Ok(Some(records)),
+            Err(e) => {
+                if e.is_session_invalid() {
+                    return Err(e.into_fatal(self.client.instance()));
                 }
+                self.errors.push(CollectionError {
+                    provider: Provider::Salesforce,
+                    scope: self.org_id.clone(),
+                    service: "metadata".to_string(),
+                    region: None,
+                    operation: format!("readMetadata {kind}"),
+                    code: e.code().to_string(),
+                    message: format!(
+                        "metadata: {e} (reading {kind} needs \"View Setup and Configuration\" and \"Modify Metadata Through Metadata API Functions\" or \"Customize Application\")"
+                    ),
+                    kinds: kinds.iter().map(|k| k.to_string()).collect(),
+                    resource_id: None,
+                    fields: fields.iter().map(|f| f.to_string()).collect(),
+                });
+                Ok(None)
             }
         }
-        Ok(Some(rows))
     }
 
     /// Records a failed call (or stops the scan when the session was refused).

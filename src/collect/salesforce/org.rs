@@ -1,5 +1,6 @@
-//! The org itself: identity, org-wide security settings (Tooling `SecuritySettings` and
-//! `SharingSettings` metadata), sharing defaults, event monitoring, the setup audit trail,
+//! The org itself: identity, org-wide security settings (the `SecuritySettings` and
+//! `SharingSettings` settings types, read through the Metadata API as the components
+//! `Security` and `Sharing`), sharing defaults, event monitoring, the setup audit trail,
 //! Shield tenant secrets, the Health Check score and risks, and the trusted IP ranges.
 
 use std::collections::BTreeSet;
@@ -83,23 +84,27 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
 
     // Security settings: session, password, login-as, trusted IP ranges.
     let settings = ctx
-        .tooling_metadata("SecuritySettings", &[ORG, TRUSTED_IP_RANGE])
+        .read_metadata(
+            "SecuritySettings",
+            &["Security"],
+            &[ORG, TRUSTED_IP_RANGE],
+            &[],
+        )
         .await?;
-    if let Some(meta) = settings
-        .as_ref()
-        .and_then(|rows| rows.first())
-        .and_then(|r| r.get("Metadata"))
-    {
+    if let Some(meta) = settings.as_ref().and_then(|rows| rows.first()) {
         data = security_settings(data, meta);
         trusted_ip_ranges(ctx, meta);
     }
 
     // Secure guest record access (Sharing settings).
-    if let Some(rows) = ctx.tooling_metadata("SharingSettings", &[ORG]).await? {
+    if let Some(rows) = ctx
+        .read_metadata("SharingSettings", &["Sharing"], &[ORG], &[])
+        .await?
+    {
         data = data.opt(
             "secure_guest_record_access",
             rows.first()
-                .and_then(|r| bool_field(r, "Metadata.enableSecureGuestAccess")),
+                .and_then(|r| bool_field(r, "enableSecureGuestAccess")),
         );
     }
 
@@ -396,10 +401,12 @@ fn expiration_days(v: &str) -> Option<i64> {
 
 /// One resource per `networkAccess.ipRanges` entry.
 fn trusted_ip_ranges(ctx: &mut Ctx<'_>, meta: &Value) {
-    let ranges = field(meta, "networkAccess.ipRanges")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    // One range comes back from the Metadata API as an object, several as a list.
+    let ranges = match field(meta, "networkAccess.ipRanges") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => Vec::new(),
+    };
     for r in &ranges {
         let (Some(start), Some(end)) = (str_field(r, "start"), str_field(r, "end")) else {
             continue;
