@@ -126,60 +126,54 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let (groups, interfaces, instances) = futures::join!(
         async {
             let mut out = Vec::new();
-            let mut pages = c.describe_security_groups().into_paginator().send();
-            while let Some(p) = pages.next().await {
-                pb.inc(1);
-                match p {
-                    Ok(p) => out.extend(p.security_groups.unwrap_or_default()),
-                    Err(e) => {
-                        op("DescribeSecurityGroups", &[SG, INSTANCE]).fail(ctx, &e, None);
-                        return None;
-                    }
-                }
-            }
-            Some(out)
+            let complete = super::errors::each_page(
+                ctx,
+                &op("DescribeSecurityGroups", &[SG, INSTANCE]),
+                None,
+                &pb,
+                c.describe_security_groups().into_paginator().send(),
+                |p| out.extend(p.security_groups.unwrap_or_default()),
+            )
+            .await;
+            complete.then_some(out)
         },
         async {
             let mut used = HashSet::new();
-            let mut pages = c.describe_network_interfaces().into_paginator().send();
-            while let Some(p) = pages.next().await {
-                pb.inc(1);
-                match p {
-                    Ok(p) => {
-                        for ni in p.network_interfaces() {
-                            for g in ni.groups() {
-                                if let Some(id) = g.group_id() {
-                                    used.insert(id.to_string());
-                                }
+            let complete = super::errors::each_page(
+                ctx,
+                &op("DescribeNetworkInterfaces", &[SG]),
+                None,
+                &pb,
+                c.describe_network_interfaces().into_paginator().send(),
+                |p| {
+                    for ni in p.network_interfaces() {
+                        for g in ni.groups() {
+                            if let Some(id) = g.group_id() {
+                                used.insert(id.to_string());
                             }
                         }
                     }
-                    Err(e) => {
-                        op("DescribeNetworkInterfaces", &[SG]).fail(ctx, &e, None);
-                        return None;
-                    }
-                }
-            }
-            Some(used)
+                },
+            )
+            .await;
+            complete.then_some(used)
         },
         async {
             let mut out = Vec::new();
-            let mut pages = c.describe_instances().into_paginator().send();
-            while let Some(p) = pages.next().await {
-                pb.inc(1);
-                match p {
-                    Ok(p) => {
-                        for r in p.reservations.unwrap_or_default() {
-                            out.extend(r.instances.unwrap_or_default());
-                        }
+            let complete = super::errors::each_page(
+                ctx,
+                &op("DescribeInstances", &[INSTANCE]),
+                None,
+                &pb,
+                c.describe_instances().into_paginator().send(),
+                |p| {
+                    for r in p.reservations.unwrap_or_default() {
+                        out.extend(r.instances.unwrap_or_default());
                     }
-                    Err(e) => {
-                        op("DescribeInstances", &[INSTANCE]).fail(ctx, &e, None);
-                        return None;
-                    }
-                }
-            }
-            Some(out)
+                },
+            )
+            .await;
+            complete.then_some(out)
         },
     );
 
@@ -504,55 +498,51 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
     };
     let vpcs = async {
         let mut out = Vec::new();
-        let mut pages = c.describe_vpcs().into_paginator().send();
-        while let Some(p) = pages.next().await {
-            pb.inc(1);
-            match p {
-                Ok(p) => out.extend(p.vpcs.unwrap_or_default()),
-                Err(e) => {
-                    op("DescribeVpcs").fail(ctx, &e, None);
-                    return None;
-                }
-            }
-        }
-        Some(out)
+        let complete = super::errors::each_page(
+            ctx,
+            &op("DescribeVpcs"),
+            None,
+            pb,
+            c.describe_vpcs().into_paginator().send(),
+            |p| out.extend(p.vpcs.unwrap_or_default()),
+        )
+        .await;
+        complete.then_some(out)
     };
     let logs = async {
         let mut out: HashMap<String, Vec<Value>> = HashMap::new();
-        let mut pages = c.describe_flow_logs().into_paginator().send();
-        while let Some(p) = pages.next().await {
-            pb.inc(1);
-            match p {
-                Ok(p) => {
-                    for f in p.flow_logs() {
-                        let Some(rid) = f.resource_id().filter(|r| r.starts_with("vpc-")) else {
-                            continue;
-                        };
-                        let mut m = Map::new();
-                        if let Some(v) = f.flow_log_id() {
-                            m.insert("id".into(), json!(v));
-                        }
-                        if let Some(v) = f.flow_log_status() {
-                            m.insert("status".into(), json!(v));
-                        }
-                        if let Some(v) = f.traffic_type() {
-                            m.insert("traffic_type".into(), json!(v.as_str()));
-                        }
-                        if let Some(v) = f.log_destination_type() {
-                            m.insert("destination_type".into(), json!(v.as_str()));
-                        }
-                        out.entry(rid.to_string())
-                            .or_default()
-                            .push(Value::Object(m));
+        let complete = super::errors::each_page(
+            ctx,
+            &op("DescribeFlowLogs"),
+            None,
+            pb,
+            c.describe_flow_logs().into_paginator().send(),
+            |p| {
+                for f in p.flow_logs() {
+                    let Some(rid) = f.resource_id().filter(|r| r.starts_with("vpc-")) else {
+                        continue;
+                    };
+                    let mut m = Map::new();
+                    if let Some(v) = f.flow_log_id() {
+                        m.insert("id".into(), json!(v));
                     }
+                    if let Some(v) = f.flow_log_status() {
+                        m.insert("status".into(), json!(v));
+                    }
+                    if let Some(v) = f.traffic_type() {
+                        m.insert("traffic_type".into(), json!(v.as_str()));
+                    }
+                    if let Some(v) = f.log_destination_type() {
+                        m.insert("destination_type".into(), json!(v.as_str()));
+                    }
+                    out.entry(rid.to_string())
+                        .or_default()
+                        .push(Value::Object(m));
                 }
-                Err(e) => {
-                    op("DescribeFlowLogs").fail(ctx, &e, None);
-                    return None;
-                }
-            }
-        }
-        Some(out)
+            },
+        )
+        .await;
+        complete.then_some(out)
     };
     let (vpcs, logs) = futures::join!(vpcs, logs);
     for v in vpcs.into_iter().flatten() {

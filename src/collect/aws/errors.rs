@@ -115,3 +115,33 @@ pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Option<String> {
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
+
+/// Reads every page of a paginator, counting each on `pb` and handing it to `each`. The
+/// first failed page is recorded against `op` (for `resource_id` when given) and ends the
+/// listing: `false` then, and what was read must not be used as if complete.
+pub(crate) async fn each_page<P, E, R>(
+    ctx: &Ctx,
+    op: &Op<'_>,
+    resource_id: Option<&str>,
+    pb: &indicatif::ProgressBar,
+    mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<P, SdkError<E, R>>,
+    >,
+    mut each: impl FnMut(P),
+) -> bool
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    while let Some(page) = pages.next().await {
+        pb.inc(1);
+        match page {
+            Ok(p) => each(p),
+            Err(e) => {
+                op.fail(ctx, &e, resource_id);
+                return false;
+            }
+        }
+    }
+    true
+}

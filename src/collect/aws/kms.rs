@@ -25,39 +25,35 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let (keys, aliases) = futures::join!(
         async {
             let mut out = Vec::new();
-            let mut pages = c.list_keys().into_paginator().send();
-            while let Some(p) = pages.next().await {
-                pb.inc(1);
-                match p {
-                    Ok(p) => out.extend(p.keys.unwrap_or_default()),
-                    Err(e) => {
-                        op("ListKeys").fail(ctx, &e, None);
-                        return None;
-                    }
-                }
-            }
-            Some(out)
+            let complete = super::errors::each_page(
+                ctx,
+                &op("ListKeys"),
+                None,
+                &pb,
+                c.list_keys().into_paginator().send(),
+                |p| out.extend(p.keys.unwrap_or_default()),
+            )
+            .await;
+            complete.then_some(out)
         },
         async {
             let mut out: HashMap<String, Vec<String>> = HashMap::new();
-            let mut pages = c.list_aliases().into_paginator().send();
-            while let Some(p) = pages.next().await {
-                pb.inc(1);
-                match p {
-                    Ok(p) => {
-                        for a in p.aliases() {
-                            if let (Some(k), Some(n)) = (a.target_key_id(), a.alias_name()) {
-                                out.entry(k.to_string()).or_default().push(n.to_string());
-                            }
+            let complete = super::errors::each_page(
+                ctx,
+                &op("ListAliases"),
+                None,
+                &pb,
+                c.list_aliases().into_paginator().send(),
+                |p| {
+                    for a in p.aliases() {
+                        if let (Some(k), Some(n)) = (a.target_key_id(), a.alias_name()) {
+                            out.entry(k.to_string()).or_default().push(n.to_string());
                         }
                     }
-                    Err(e) => {
-                        op("ListAliases").fail(ctx, &e, None);
-                        return None;
-                    }
-                }
-            }
-            Some(out)
+                },
+            )
+            .await;
+            complete.then_some(out)
         },
     );
     let Some(keys) = keys else {
