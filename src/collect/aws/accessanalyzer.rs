@@ -3,39 +3,40 @@
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
-use super::errors::Op;
+use super::errors::{Op, each_page};
 
 /// Collects the analyzers of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("accessanalyzer {region}"));
     let c = ctx.clients.accessanalyzer(region);
     let mut list = Vec::new();
-    let mut pages = c.list_analyzers().into_paginator().send();
-    while let Some(p) = pages.next().await {
-        pb.inc(1);
-        match p {
-            Ok(p) => {
-                for a in p.analyzers() {
-                    let mut m = Map::new();
-                    m.insert("name".into(), json!(a.name()));
-                    m.insert("arn".into(), json!(a.arn()));
-                    m.insert("type".into(), json!(a.r#type().as_str()));
-                    m.insert("status".into(), json!(a.status().as_str()));
-                    list.push(Value::Object(m));
-                }
+    let op = Op {
+        service: "accessanalyzer",
+        region: Some(region),
+        operation: "ListAnalyzers",
+        kinds: &["aws.region"],
+    };
+    let complete = each_page(
+        ctx,
+        &op,
+        Some(region),
+        &pb,
+        c.list_analyzers().into_paginator().send(),
+        |p| {
+            for a in p.analyzers() {
+                let mut m = Map::new();
+                m.insert("name".into(), json!(a.name()));
+                m.insert("arn".into(), json!(a.arn()));
+                m.insert("type".into(), json!(a.r#type().as_str()));
+                m.insert("status".into(), json!(a.status().as_str()));
+                list.push(Value::Object(m));
             }
-            Err(e) => {
-                Op {
-                    service: "accessanalyzer",
-                    region: Some(region),
-                    operation: "ListAnalyzers",
-                    kinds: &["aws.region"],
-                }
-                .fail(ctx, &e, Some(region));
-                pb.finish_and_clear();
-                return;
-            }
-        }
+        },
+    )
+    .await;
+    if !complete {
+        pb.finish_and_clear();
+        return;
     }
     ctx.facts(|f| f.set_region(region, "access_analyzers", Value::Array(list)));
     pb.finish_and_clear();

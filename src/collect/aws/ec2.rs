@@ -360,20 +360,18 @@ async fn snapshots(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indica
         kinds: &[SNAPSHOT],
     };
     let mut all = Vec::new();
-    let mut pages = c
+    let pages = c
         .describe_snapshots()
         .owner_ids("self")
         .into_paginator()
         .send();
-    while let Some(p) = pages.next().await {
-        pb.inc(1);
-        match p {
-            Ok(p) => all.extend(p.snapshots.unwrap_or_default()),
-            Err(e) => {
-                op("DescribeSnapshots").fail(ctx, &e, None);
-                return;
-            }
-        }
+    let listing = op("DescribeSnapshots");
+    if !super::errors::each_page(ctx, &listing, None, pb, pages, |p| {
+        all.extend(p.snapshots.unwrap_or_default());
+    })
+    .await
+    {
+        return;
     }
     let done: Vec<()> = futures::stream::iter(all)
         .map(|s| async move {

@@ -106,20 +106,18 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
         kinds: &[SNAPSHOT],
     };
     let mut all = Vec::new();
-    let mut pages = c
+    let pages = c
         .describe_db_snapshots()
         .snapshot_type("manual")
         .into_paginator()
         .send();
-    while let Some(p) = pages.next().await {
-        pb.inc(1);
-        match p {
-            Ok(p) => all.extend(p.db_snapshots.unwrap_or_default()),
-            Err(e) => {
-                op("DescribeDBSnapshots").fail(ctx, &e, None);
-                return;
-            }
-        }
+    let listing = op("DescribeDBSnapshots");
+    if !super::errors::each_page(ctx, &listing, None, pb, pages, |p| {
+        all.extend(p.db_snapshots.unwrap_or_default());
+    })
+    .await
+    {
+        return;
     }
     let c = &c;
     let done: Vec<()> = futures::stream::iter(all)
