@@ -143,7 +143,9 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                 );
                 match status {
                     Ok(s) => {
-                        data.insert("is_logging".into(), json!(s.is_logging().unwrap_or(false)));
+                        if let Some(v) = s.is_logging() {
+                            data.insert("is_logging".into(), json!(v));
+                        }
                         if let Some(t) = s.latest_delivery_time().and_then(ts) {
                             data.insert("latest_delivery".into(), json!(t));
                         }

@@ -315,7 +315,9 @@ async fn volumes(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicati
             let t = tags(v.tags());
             let mut data = Map::new();
             data.insert("volume_id".into(), json!(id));
-            data.insert("encrypted".into(), json!(v.encrypted().unwrap_or(false)));
+            if let Some(v) = v.encrypted() {
+                data.insert("encrypted".into(), json!(v));
+            }
             if let Some(k) = v.kms_key_id() {
                 data.insert("kms_key_id".into(), json!(k));
             }
@@ -383,7 +385,9 @@ async fn snapshots(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indica
             if let Some(v) = s.volume_id() {
                 data.insert("volume_id".into(), json!(v));
             }
-            data.insert("encrypted".into(), json!(s.encrypted().unwrap_or(false)));
+            if let Some(v) = s.encrypted() {
+                data.insert("encrypted".into(), json!(v));
+            }
             if let Some(t) = s.start_time().and_then(ts) {
                 data.insert("started".into(), json!(t));
             }
@@ -442,7 +446,9 @@ async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif
             let t = tags(i.tags());
             let mut data = Map::new();
             data.insert("image_id".into(), json!(id));
-            data.insert("public".into(), json!(i.public().unwrap_or(false)));
+            if let Some(v) = i.public() {
+                data.insert("public".into(), json!(v));
+            }
             if let Some(s) = i.state() {
                 data.insert("state".into(), json!(s.as_str()));
             }
@@ -551,7 +557,9 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
         if let Some(c) = v.cidr_block() {
             data.insert("cidr_block".into(), json!(c));
         }
-        data.insert("is_default".into(), json!(v.is_default().unwrap_or(false)));
+        if let Some(v) = v.is_default() {
+            data.insert("is_default".into(), json!(v));
+        }
         if let Some(l) = &logs {
             data.insert(
                 "flow_logs".into(),
@@ -599,7 +607,9 @@ async fn nacls(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif:
                     let proto = protocol(e.protocol().unwrap_or("-1"));
                     let mut m = Map::new();
                     m.insert("rule_number".into(), json!(e.rule_number().unwrap_or(0)));
-                    m.insert("egress".into(), json!(e.egress().unwrap_or(false)));
+                    if let Some(v) = e.egress() {
+                        m.insert("egress".into(), json!(v));
+                    }
                     if let Some(a) = e.rule_action() {
                         m.insert("rule_action".into(), json!(a.as_str()));
                     }
@@ -633,7 +643,9 @@ async fn nacls(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif:
             if let Some(v) = n.vpc_id() {
                 data.insert("vpc_id".into(), json!(v));
             }
-            data.insert("is_default".into(), json!(n.is_default().unwrap_or(false)));
+            if let Some(v) = n.is_default() {
+                data.insert("is_default".into(), json!(v));
+            }
             data.insert("subnet_ids".into(), json!(subnets));
             data.insert("entries".into(), Value::Array(entries));
             let name = t.get("Name").cloned().unwrap_or_else(|| id.clone());

@@ -66,7 +66,9 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
                 ),
             ];
             for (k, v) in bools {
-                data.insert(k.into(), json!(v.unwrap_or(false)));
+                if let Some(v) = v {
+                    data.insert(k.into(), json!(v));
+                }
             }
             if let Some(v) = d.backup_retention_period() {
                 data.insert("backup_retention_period".into(), json!(v));
@@ -134,7 +136,9 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
             if let Some(v) = s.db_instance_identifier() {
                 data.insert("db_instance_identifier".into(), json!(v));
             }
-            data.insert("encrypted".into(), json!(s.encrypted().unwrap_or(false)));
+            if let Some(v) = s.encrypted() {
+                data.insert("encrypted".into(), json!(v));
+            }
             if let Some(t) = s.snapshot_create_time().and_then(ts) {
                 data.insert("created".into(), json!(t));
             }
