@@ -16,17 +16,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         kinds: &["aws.region"],
     };
     let mut ids = Vec::new();
-    let mut pages = c.list_detectors().into_paginator().send();
-    while let Some(p) = pages.next().await {
-        pb.inc(1);
-        match p {
-            Ok(p) => ids.extend(p.detector_ids.unwrap_or_default()),
-            Err(e) => {
-                op("ListDetectors").fail(ctx, &e, Some(region));
-                pb.finish_and_clear();
-                return;
-            }
-        }
+    let listing = op("ListDetectors");
+    let pages = c.list_detectors().into_paginator().send();
+    if !super::errors::each_page(ctx, &listing, Some(region), &pb, pages, |p| {
+        ids.extend(p.detector_ids.unwrap_or_default());
+    })
+    .await
+    {
+        pb.finish_and_clear();
+        return;
     }
     let mut list = Vec::new();
     for id in ids {
