@@ -272,48 +272,36 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
                 let msg = format!("Not evaluated: value unknown until apply: `{field}`");
                 return Finding::new(c, rref.clone(), Status::Error, msg);
             }
-            let mut outcome = ev.run_in(&root, c, value.as_ref(), r.display_name());
-            if let Outcome::Missing(field) = &outcome {
-                let gaps: Vec<&CollectionError> = inv
+            let outcome = ev.run_in(&root, c, value.as_ref(), r.display_name());
+            // Field gaps: a missing field they explain, or a pass of a condition that reads
+            // a gap field (`has(x) && ...` would otherwise pass silently), is not evaluated.
+            let gaps: Vec<&str> = match &outcome {
+                Outcome::Missing(field) => inv
                     .errors
                     .iter()
                     .filter(|e| e.explains_missing(&r.kind, &r.scope, field))
-                    .collect();
-                outcome = if gaps.is_empty() {
-                    Outcome::Error(missing_message(field))
-                } else {
-                    let why: Vec<&str> = gaps.iter().map(|e| e.message.as_str()).collect();
-                    return Finding::new(
-                        c,
-                        rref.clone(),
-                        Status::Error,
-                        format!("Not evaluated: {}", why.join("; ")),
-                    );
-                };
-            }
-            // A pass is not trusted when the condition names a field the source lacks
-            // (`has(x) && ...` or `'x' in ...` would otherwise pass silently).
-            if matches!(outcome, Outcome::Pass(_)) {
-                let gaps: Vec<&CollectionError> = inv
+                    .map(|e| e.message.as_str())
+                    .collect(),
+                Outcome::Pass(_) => inv
                     .errors
                     .iter()
                     .filter(|e| {
-                        !e.fields.is_empty()
-                            && e.scope == r.scope
-                            && e.kinds.contains(&r.kind)
-                            && e.fields.iter().any(|f| mentions(&c.condition, f))
+                        e.fields.iter().any(|f| {
+                            e.explains_missing(&r.kind, &r.scope, f) && reads_key(&c.data_reads, f)
+                        })
                     })
-                    .collect();
-                if !gaps.is_empty() {
-                    let why: Vec<&str> = gaps.iter().map(|e| e.message.as_str()).collect();
-                    return Finding::new(
-                        c,
-                        rref.clone(),
-                        Status::Error,
-                        format!("Not evaluated: {}", why.join("; ")),
-                    );
-                }
+                    .map(|e| e.message.as_str())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !gaps.is_empty() {
+                let msg = format!("Not evaluated: {}", gaps.join("; "));
+                return Finding::new(c, rref.clone(), Status::Error, msg);
             }
+            let outcome = match outcome {
+                Outcome::Missing(field) => Outcome::Error(missing_message(&field)),
+                other => other,
+            };
             let (status, message) = match outcome {
                 Outcome::Fail(m) => (Status::Fail, m),
                 Outcome::Pass(_) if !blocking.is_empty() => {
@@ -329,6 +317,7 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
                     format!("{}; {m}", not_evaluated_message(&explaining)),
                 ),
                 Outcome::Error(m) => (Status::Error, m),
+                // Mapped to `Error` above; kept for exhaustiveness.
                 Outcome::Missing(field) => (Status::Error, missing_message(&field)),
             };
             Finding::new(c, rref.clone(), status, message)
@@ -336,14 +325,12 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         .collect()
 }
 
-/// Whether `source` contains `word` as a whole identifier.
-fn mentions(source: &str, word: &str) -> bool {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    source.match_indices(word).any(|(i, _)| {
-        let before = source[..i].chars().next_back();
-        let after = source[i + word.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
+/// Whether one of the data paths a check reads ([`Check::data_reads`]) passes through the
+/// data key `key` (`created` in `setup_audit_trail[].created`).
+fn reads_key(reads: &[String], key: &str) -> bool {
+    reads
+        .iter()
+        .any(|p| p.split('.').any(|seg| seg.trim_end_matches("[]") == key))
 }
 
 /// The first field of `r` whose value is unknown (see [`Resource::unknown`]) that the
