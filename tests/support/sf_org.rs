@@ -384,26 +384,40 @@ pub fn read_request(stream: &TcpStream) -> Option<Request> {
     })
 }
 
-fn respond(
+fn respond(stream: &TcpStream, status: u16, body: &Value, limit_info: &str) -> std::io::Result<()> {
+    write_response(
+        stream,
+        status,
+        "application/json;charset=UTF-8",
+        &format!("Sforce-Limit-Info: {limit_info}\r\n"),
+        &body.to_string(),
+    )
+}
+
+/// Writes one HTTP/1.1 response and closes the exchange; `extra_headers` are complete
+/// `Name: value\r\n` lines.
+pub fn write_response(
     mut stream: &TcpStream,
     status: u16,
-    body: &Value,
-    limit_info: &str,
+    content_type: &str,
+    extra_headers: &str,
+    body: &str,
 ) -> std::io::Result<()> {
-    let text = body.to_string();
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
         _ => "Status",
     };
     write!(
         stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json;charset=UTF-8\r\nSforce-Limit-Info: {limit_info}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n{extra_headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
     )?;
     stream.flush()
 }
@@ -418,14 +432,7 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
     };
     if req.method == "POST" && req.path == format!("/services/Soap/m/{}", org.version) {
         let (status, xml) = metadata_api(&req, org, state);
-        let mut stream = &stream;
-        write!(
-            stream,
-            "HTTP/1.1 {status} {}\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-            if status == 200 { "OK" } else { "Server Error" },
-            xml.len()
-        )?;
-        return stream.flush();
+        return write_response(&stream, status, "text/xml;charset=UTF-8", "", &xml);
     }
     let (status, body) = answer(&req, org, state);
     let used = {

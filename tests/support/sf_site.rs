@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::sf_org::{Request, parse_pairs, read_request};
+use super::sf_org::{Request, parse_pairs, read_request, write_response};
 
 /// A marker inside every record value the site returns.
 pub const SENTINEL: &str = "SENTINEL-7f3a-guest-record-value";
@@ -148,26 +148,10 @@ fn serve(stream: TcpStream, options: &SiteOptions, log: &Mutex<Vec<Logged>>) {
         credentials: header("authorization").is_some() || header("cookie").is_some(),
     });
     let (status, content_type, body, location) = answer(&req, &descriptors, options);
-    let mut extra = String::new();
-    if let Some(l) = location {
-        extra = format!("Location: {l}\r\n");
-    }
-    let reason = match status {
-        200 => "OK",
-        302 => "Found",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        _ => "Status",
-    };
-    let mut s = &stream;
-    let _ = std::io::Write::write_all(
-        &mut s,
-        format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    );
+    let extra = location
+        .map(|l| format!("Location: {l}\r\n"))
+        .unwrap_or_default();
+    let _ = write_response(&stream, status, content_type, &extra, &body);
 }
 
 /// The descriptors of the actions in an Aura POST's `message` form field.

@@ -208,11 +208,18 @@ impl fmt::Debug for Client {
     }
 }
 
-/// Builds the HTTP client every Salesforce call uses.
+/// Builds the HTTP client every Salesforce API call uses.
 pub fn http_client() -> Result<reqwest::Client, CollectError> {
-    reqwest::Client::builder()
-        .user_agent(concat!("mamori/", env!("CARGO_PKG_VERSION")))
-        .timeout(Duration::from_secs(120))
+    build_http_client(
+        reqwest::Client::builder()
+            .user_agent(concat!("mamori/", env!("CARGO_PKG_VERSION")))
+            .timeout(Duration::from_secs(120)),
+    )
+}
+
+/// Finishes an HTTP client (with the shared connect timeout); a failure is fatal.
+pub fn build_http_client(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, CollectError> {
+    builder
         .connect_timeout(Duration::from_secs(20))
         .build()
         .map_err(|e| {

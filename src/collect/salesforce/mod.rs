@@ -212,20 +212,20 @@ impl<'a> Ctx<'a> {
         keys: &[String],
         kinds: &[&str],
     ) {
+        let message = format!(
+            "{object}.{field} is not available in this org (its describe on API v{} has no such field: the edition, licences or enabled features lack it)",
+            self.client.version()
+        );
+        let error = self.error(
+            api.as_str(),
+            format!("describe {object}"),
+            "FIELD_NOT_AVAILABLE",
+            message,
+            kinds,
+        );
         self.errors.push(CollectionError {
-            provider: Provider::Salesforce,
-            scope: self.org_id.clone(),
-            service: api.as_str().to_string(),
-            region: None,
-            operation: format!("describe {object}"),
-            code: "FIELD_NOT_AVAILABLE".to_string(),
-            message: format!(
-                "{object}.{field} is not available in this org (its describe on API v{} has no such field: the edition, licences or enabled features lack it)",
-                self.client.version()
-            ),
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
-            resource_id: None,
             fields: keys.to_vec(),
+            ..error
         });
     }
 
@@ -255,19 +255,19 @@ impl<'a> Ctx<'a> {
                 if e.is_session_invalid() {
                     return Err(e.into_fatal(self.client.instance()));
                 }
+                let message = format!(
+                    "metadata: {e} (reading {kind} needs \"View Setup and Configuration\" and \"Modify Metadata Through Metadata API Functions\" or \"Customize Application\")"
+                );
+                let error = self.error(
+                    "metadata",
+                    format!("readMetadata {kind}"),
+                    e.code(),
+                    message,
+                    kinds,
+                );
                 self.errors.push(CollectionError {
-                    provider: Provider::Salesforce,
-                    scope: self.org_id.clone(),
-                    service: "metadata".to_string(),
-                    region: None,
-                    operation: format!("readMetadata {kind}"),
-                    code: e.code().to_string(),
-                    message: format!(
-                        "metadata: {e} (reading {kind} needs \"View Setup and Configuration\" and \"Modify Metadata Through Metadata API Functions\" or \"Customize Application\")"
-                    ),
-                    kinds: kinds.iter().map(|k| k.to_string()).collect(),
-                    resource_id: None,
                     fields: fields.iter().map(|f| f.to_string()).collect(),
+                    ..error
                 });
                 Ok(None)
             }
@@ -297,19 +297,41 @@ impl<'a> Ctx<'a> {
                 ""
             }
         );
-        self.errors.push(CollectionError {
-            provider: Provider::Salesforce,
-            scope: self.org_id.clone(),
-            service: api.as_str().to_string(),
-            region: None,
-            operation: operation.to_string(),
-            code: err.code().to_string(),
+        let error = self.error(
+            api.as_str(),
+            operation.to_string(),
+            err.code(),
             message,
-            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            kinds,
+        );
+        self.errors.push(CollectionError {
             resource_id,
-            fields: Vec::new(),
+            ..error
         });
         Ok(())
+    }
+
+    /// A collection error of this org covering `kinds` (no resource, no field gap).
+    fn error(
+        &self,
+        service: &str,
+        operation: String,
+        code: &str,
+        message: String,
+        kinds: &[&str],
+    ) -> CollectionError {
+        CollectionError {
+            provider: Provider::Salesforce,
+            scope: self.org_id.clone(),
+            service: service.to_string(),
+            region: None,
+            operation,
+            code: code.to_string(),
+            message,
+            kinds: kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id: None,
+            fields: Vec::new(),
+        }
     }
 
     /// Adds a resource of this org.

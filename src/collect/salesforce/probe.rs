@@ -337,22 +337,16 @@ impl Prober {
 pub async fn probe(req: &ProbeRequest, progress: &Progress) -> Result<Inventory, CollectError> {
     let base = normalize_site(&req.url)?;
     let path = normalize_path(&req.path);
-    let http = reqwest::Client::builder()
-        .user_agent(concat!(
-            "mamori/",
-            env!("CARGO_PKG_VERSION"),
-            " (guest probe)"
-        ))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .connect_timeout(Duration::from_secs(20))
-        .build()
-        .map_err(|e| {
-            CollectError::fatal(
-                format!("cannot build the HTTP client: {e}"),
-                "check the TLS configuration of this machine",
-            )
-        })?;
+    let http = super::client::build_http_client(
+        reqwest::Client::builder()
+            .user_agent(concat!(
+                "mamori/",
+                env!("CARGO_PKG_VERSION"),
+                " (guest probe)"
+            ))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60)),
+    )?;
     let mut prober = Prober {
         http,
         base: base.clone(),
