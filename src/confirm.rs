@@ -65,14 +65,11 @@ pub fn confirm_from_outside(inv: &Inventory, findings: &mut [Finding]) {
     let mut reproduced: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
     for f in findings.iter() {
         if f.status == Status::Fail
-            && probe_checks.contains(f.check_id.as_ref())
+            && let Some(probe) = probe_checks.get(f.check_id.as_ref())
             && let Some(site) = sites.get(&(f.resource.account.as_str(), f.resource.id.as_str()))
         {
             reproduced
-                .entry((
-                    probe_checks.get(f.check_id.as_ref()).copied().unwrap_or(""),
-                    site.clone(),
-                ))
+                .entry((probe, site.clone()))
                 .or_default()
                 .push(f.message.clone());
         }

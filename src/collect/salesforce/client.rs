@@ -368,17 +368,6 @@ impl Client {
         Ok(d)
     }
 
-    /// The names of an object's fields, to select only the fields this org has.
-    pub async fn field_names(&self, api: Api, sobject: &str) -> Result<Vec<String>, ApiError> {
-        Ok(self
-            .describe(api, sobject)
-            .await?
-            .fields
-            .iter()
-            .cloned()
-            .collect())
-    }
-
     /// The org's daily API usage as last reported (`Sforce-Limit-Info`), if seen.
     pub fn api_usage(&self) -> Option<(u32, u32)> {
         let packed = self.api_usage.load(Ordering::Relaxed);

@@ -7,6 +7,7 @@
 //! the same helpers as REST records.
 
 use quick_xml::Reader;
+use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use serde_json::{Map, Value};
 
@@ -16,13 +17,6 @@ use super::client::{ApiError, Client};
 pub const READ_BATCH: usize = 10;
 
 const NS: &str = "http://soap.sforce.com/2006/04/metadata";
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The SOAP envelope for one Metadata API call (`body` is the operation element).
 pub fn envelope(session: &str, body: &str) -> String {
