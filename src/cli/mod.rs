@@ -295,6 +295,18 @@ impl From<&GcpArgs> for crate::collect::request::GcpRequest {
     }
 }
 
+#[cfg(feature = "salesforce")]
+impl From<&SalesforceSiteArgs> for crate::collect::salesforce::probe::ProbeRequest {
+    fn from(a: &SalesforceSiteArgs) -> Self {
+        Self {
+            url: a.url.clone(),
+            path: a.path.clone(),
+            rate: a.rate,
+            max_requests: a.max_requests,
+        }
+    }
+}
+
 impl From<&TerraformArgs> for crate::collect::request::TerraformRequest {
     fn from(a: &TerraformArgs) -> Self {
         Self {

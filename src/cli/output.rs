@@ -110,34 +110,31 @@ impl Destination<'_> {
 }
 
 fn stream_json(path: Option<&Path>, report: &ScanReport) -> Result<(), String> {
+    write_with(path, |out| report::json::write_to(report, out))
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
+    write_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Runs `write` on a buffered FILE (its errors reported) or on standard output, where a
+/// closed pipe (e.g. `| head`) is not an error worth reporting.
+fn write_with(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
     match path {
         Some(p) => {
             let file = std::fs::File::create(p)
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-            report::json::write_to(report, &mut out)
+            write(&mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))
         }
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = report::json::write_to(report, &mut out).and_then(|()| out.flush());
-            Ok(())
-        }
-    }
-}
-
-fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let _ = write(&mut out).and_then(|()| out.flush());
             Ok(())
         }
     }

@@ -134,13 +134,7 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
             }
             #[cfg(feature = "salesforce")]
             ProviderCommand::SalesforceSite(s) => {
-                let req = crate::collect::salesforce::probe::ProbeRequest {
-                    url: s.url.clone(),
-                    path: s.path.clone(),
-                    rate: s.rate,
-                    max_requests: s.max_requests,
-                };
-                crate::collect::salesforce::probe::probe(&req, &progress).await
+                crate::collect::salesforce::probe::probe(&s.into(), &progress).await
             }
             #[allow(
                 unreachable_patterns,

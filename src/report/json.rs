@@ -10,7 +10,10 @@ pub fn render(report: &ScanReport) -> String {
 
 /// The same document as [`render`], streamed to `out` (no copy of the whole text in
 /// memory: a large report is hundreds of megabytes as one string).
-pub fn write_to(report: &ScanReport, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn write_to<W: std::io::Write + ?Sized>(
+    report: &ScanReport,
+    out: &mut W,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
     out.write_all(b"\n")
 }
