@@ -254,6 +254,12 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         .iter()
         .filter(|e| e.scope == r.scope && e.resource_id.as_deref() == Some(r.id.as_str()))
         .collect();
+    // Field gaps of this resource's kind and scope, found once for all its checks.
+    let gaps_here: Vec<&CollectionError> = inv
+        .errors
+        .iter()
+        .filter(|e| e.is_gap_for(&r.kind, &r.scope))
+        .collect();
     let value = match value::parse(r.data.get()) {
         Ok(d) => resource_val(r, d),
         Err(e) => {
@@ -276,20 +282,14 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
             // Field gaps: a missing field they explain, or a pass of a condition that reads
             // a gap field (`has(x) && ...` would otherwise pass silently), is not evaluated.
             let gaps: Vec<&str> = match &outcome {
-                Outcome::Missing(field) => inv
-                    .errors
+                Outcome::Missing(field) => gaps_here
                     .iter()
-                    .filter(|e| e.explains_missing(&r.kind, &r.scope, field))
+                    .filter(|e| e.fields.iter().any(|f| f == field))
                     .map(|e| e.message.as_str())
                     .collect(),
-                Outcome::Pass(_) => inv
-                    .errors
+                Outcome::Pass(_) => gaps_here
                     .iter()
-                    .filter(|e| {
-                        e.fields.iter().any(|f| {
-                            e.explains_missing(&r.kind, &r.scope, f) && reads_key(&c.data_reads, f)
-                        })
-                    })
+                    .filter(|e| e.fields.iter().any(|f| reads_key(&c.data_reads, f)))
                     .map(|e| e.message.as_str())
                     .collect(),
                 _ => Vec::new(),

@@ -254,7 +254,7 @@ pub struct CollectionError {
 
 impl CollectionError {
     /// Whether this error makes the given resource's data incomplete (field gaps never
-    /// do; see [`CollectionError::explains_missing`]).
+    /// do; see [`CollectionError::is_gap_for`]).
     pub fn affects(&self, kind: &str, scope: &str, region: Option<&str>, id: Option<&str>) -> bool {
         self.fields.is_empty()
             && self.scope == scope
@@ -263,11 +263,10 @@ impl CollectionError {
             && (self.resource_id.is_none() || self.resource_id.as_deref() == id)
     }
 
-    /// Whether this field gap explains why `field` is missing from a resource's data.
-    pub fn explains_missing(&self, kind: &str, scope: &str, field: &str) -> bool {
-        self.scope == scope
-            && self.kinds.iter().any(|k| k == kind)
-            && self.fields.iter().any(|f| f == field)
+    /// Whether this is a field gap of resources of `kind` in `scope`: their fields in
+    /// [`CollectionError::fields`] are absent, the rest of their data is complete.
+    pub fn is_gap_for(&self, kind: &str, scope: &str) -> bool {
+        !self.fields.is_empty() && self.scope == scope && self.kinds.iter().any(|k| k == kind)
     }
 }
 
