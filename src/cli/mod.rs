@@ -228,6 +228,34 @@ pub struct AwsArgs {
     /// Named profile from the shared AWS config.
     #[arg(long, value_name = "PROFILE")]
     pub profile: Option<String>,
+    /// Scan every account of the organization these credentials manage (the management
+    /// account or a delegated administrator), each through a role assumed in it.
+    #[arg(long)]
+    pub organization: bool,
+    /// The role to assume in each member account.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = crate::collect::request::DEFAULT_ORGANIZATION_ROLE,
+        requires = "organization"
+    )]
+    pub role_name: String,
+    /// The external id the member accounts' role requires.
+    #[arg(long, value_name = "ID", requires = "organization")]
+    pub external_id: Option<String>,
+    /// Only this account (id or glob, repeatable).
+    #[arg(long = "account", value_name = "ID", requires = "organization")]
+    pub accounts: Vec<String>,
+    /// Skip this account (id or glob, repeatable).
+    #[arg(long = "exclude-account", value_name = "ID", requires = "organization")]
+    pub exclude_accounts: Vec<String>,
+    /// Only accounts below this organizational unit (ou-... or r-..., repeatable).
+    #[arg(long = "ou", value_name = "OU-ID", requires = "organization")]
+    pub ous: Vec<String>,
+    /// Scan only shard I of N of the organization's accounts (deterministic by account
+    /// id); run N copies and join their JSON reports with `mamori merge`.
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse, requires = "organization")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// `mamori scan gcp`.
@@ -280,6 +308,16 @@ impl From<&AwsArgs> for crate::collect::request::AwsRequest {
         Self {
             regions: a.regions.clone(),
             profile: a.profile.clone(),
+            organization: a
+                .organization
+                .then(|| crate::collect::request::AwsOrganizationRequest {
+                    role_name: a.role_name.clone(),
+                    external_id: a.external_id.clone(),
+                    accounts: a.accounts.clone(),
+                    exclude_accounts: a.exclude_accounts.clone(),
+                    ous: a.ous.clone(),
+                    shard: a.shard,
+                }),
         }
     }
 }

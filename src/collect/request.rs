@@ -5,13 +5,49 @@ use std::path::PathBuf;
 
 use crate::shard::Shard;
 
-/// One AWS account: the current credentials' (or `profile`'s).
+/// One AWS account, the current credentials' (or `profile`'s), or every selected
+/// account of their organization.
 #[derive(Debug, Clone, Default)]
 pub struct AwsRequest {
-    /// Regions to scan; empty = every enabled region.
+    /// Regions to scan; empty = every enabled region (of each account).
     pub regions: Vec<String>,
     /// A named profile of the shared AWS config.
     pub profile: Option<String>,
+    /// Scan the organization the credentials manage instead of their own account.
+    pub organization: Option<AwsOrganizationRequest>,
+}
+
+/// The role AWS Organizations creates in every account it creates.
+pub const DEFAULT_ORGANIZATION_ROLE: &str = "OrganizationAccountAccessRole";
+
+/// Which accounts of an organization to scan, and how to enter them.
+#[derive(Debug, Clone)]
+pub struct AwsOrganizationRequest {
+    /// The role assumed in each member account.
+    pub role_name: String,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// Only these accounts (ids or globs); all when empty.
+    pub accounts: Vec<String>,
+    /// Never these accounts (ids or globs).
+    pub exclude_accounts: Vec<String>,
+    /// Only accounts below one of these OUs (or roots); all when empty.
+    pub ous: Vec<String>,
+    /// Only this shard of the accounts.
+    pub shard: Option<Shard>,
+}
+
+impl Default for AwsOrganizationRequest {
+    fn default() -> Self {
+        AwsOrganizationRequest {
+            role_name: DEFAULT_ORGANIZATION_ROLE.to_string(),
+            external_id: None,
+            accounts: Vec::new(),
+            exclude_accounts: Vec::new(),
+            ous: Vec::new(),
+            shard: None,
+        }
+    }
 }
 
 /// GCP projects: named ones and those below an organization or folder.

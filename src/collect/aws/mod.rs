@@ -21,6 +21,7 @@ mod errors;
 mod guardduty;
 mod iam;
 mod kms;
+mod organizations;
 pub use super::aws_policy as policy;
 mod rds;
 mod s3;
@@ -28,8 +29,8 @@ mod sts;
 
 use std::sync::Mutex;
 
-use futures::StreamExt;
 use futures::future::BoxFuture;
+use tokio::sync::Semaphore;
 
 use crate::collect::request::AwsRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
@@ -38,7 +39,8 @@ use super::{CollectError, Progress};
 
 pub(crate) use clients::Clients;
 
-/// How many collection units (a service in a region) run at once.
+/// How many collection units (a service in a region of an account) run at once, across
+/// every account of the scan.
 const UNIT_CONCURRENCY: usize = 12;
 
 /// How many per-resource calls one unit keeps in flight (e.g. per-bucket S3 calls).
@@ -61,6 +63,27 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// A context for collecting `account` with `clients`.
+    pub fn new(account: String, partition: String, clients: Clients, progress: Progress) -> Self {
+        Ctx {
+            account,
+            partition,
+            clients,
+            progress,
+            resources: Mutex::new(Vec::new()),
+            errors: Mutex::new(Vec::new()),
+            facts: Mutex::new(account::AccountFacts::default()),
+        }
+    }
+
+    /// What was collected, as an inventory without scopes.
+    pub fn into_inventory(self) -> Inventory {
+        let mut inv = Inventory::new();
+        inv.resources = self.resources.into_inner().unwrap_or_default();
+        inv.errors = self.errors.into_inner().unwrap_or_default();
+        inv
+    }
+
     /// Adds a resource (in this account).
     pub fn push(&self, r: Resource) {
         if let Ok(mut v) = self.resources.lock() {
@@ -93,7 +116,8 @@ impl Ctx {
     }
 }
 
-/// Collects the account of the current credentials.
+/// Collects what the request names: the account of the current credentials, or with
+/// `organization` every selected account of its organization.
 pub async fn collect(args: &AwsRequest, progress: &Progress) -> Result<Inventory, CollectError> {
     let sdk = clients::load_sdk_config(args).await;
     let home_region = args
@@ -102,34 +126,62 @@ pub async fn collect(args: &AwsRequest, progress: &Progress) -> Result<Inventory
         .cloned()
         .or_else(|| sdk.region().map(|r| r.to_string()))
         .unwrap_or_else(|| "us-east-1".to_string());
-    let clients = Clients::new(sdk, home_region.clone());
-
+    let clients = Clients::new(sdk.clone(), home_region.clone());
     let identity = sts::caller_identity(&clients).await?;
-    let regions = if args.regions.is_empty() {
-        ec2::enabled_regions(&clients).await?
-    } else {
-        let mut r = args.regions.clone();
-        r.sort();
-        r.dedup();
-        r
-    };
+    // One limit on collection units in flight, whatever the number of accounts.
+    let limit = Semaphore::new(UNIT_CONCURRENCY);
 
-    let ctx = Ctx {
-        account: identity.account.clone(),
-        partition: identity.partition.clone(),
+    let mut inv = match &args.organization {
+        Some(org) => {
+            organizations::collect(args, org, &sdk, &home_region, &identity, progress, &limit)
+                .await?
+        }
+        None => {
+            let regions = regions(&clients, &args.regions).await?;
+            collect_account(clients, &identity, &regions, progress, &limit).await
+        }
+    };
+    inv.collected_at = crate::inventory::now_rfc3339();
+    inv.normalize();
+    Ok(inv)
+}
+
+/// The regions to scan: the requested ones, or every region enabled for the account
+/// (`DescribeRegions` lists only those; opt-in regions not enabled are left out).
+pub(crate) async fn regions(
+    clients: &Clients,
+    requested: &[String],
+) -> Result<Vec<String>, CollectError> {
+    if requested.is_empty() {
+        return ec2::enabled_regions(clients).await;
+    }
+    let mut r = requested.to_vec();
+    r.sort();
+    r.dedup();
+    Ok(r)
+}
+
+/// Collects one account (one scope) with `clients`, running its collection units under
+/// `limit`.
+pub(crate) async fn collect_account(
+    clients: Clients,
+    identity: &sts::Identity,
+    regions: &[String],
+    progress: &Progress,
+    limit: &Semaphore,
+) -> Inventory {
+    let ctx = Ctx::new(
+        identity.account.clone(),
+        identity.partition.clone(),
         clients,
-        progress: progress.clone(),
-        resources: Mutex::new(Vec::new()),
-        errors: Mutex::new(Vec::new()),
-        facts: Mutex::new(account::AccountFacts::default()),
-    };
-
+        progress.clone(),
+    );
     let mut units: Vec<BoxFuture<'_, ()>> = vec![
         Box::pin(iam::collect(&ctx)),
         Box::pin(s3::collect(&ctx)),
         Box::pin(s3::collect_account_public_access_block(&ctx)),
     ];
-    for region in &regions {
+    for region in regions {
         units.push(Box::pin(ec2::collect(&ctx, region)));
         units.push(Box::pin(cloudtrail::collect(&ctx, region)));
         units.push(Box::pin(kms::collect(&ctx, region)));
@@ -138,27 +190,26 @@ pub async fn collect(args: &AwsRequest, progress: &Progress) -> Result<Inventory
         units.push(Box::pin(guardduty::collect(&ctx, region)));
         units.push(Box::pin(accessanalyzer::collect(&ctx, region)));
     }
-    futures::stream::iter(units)
-        .buffer_unordered(UNIT_CONCURRENCY)
-        .collect::<Vec<()>>()
-        .await;
+    futures::future::join_all(units.into_iter().map(|unit| async {
+        // The semaphore is never closed; a unit runs once it holds a permit.
+        let _permit = limit.acquire().await.ok();
+        unit.await;
+    }))
+    .await;
 
-    account::finish(&ctx, &identity, &regions);
+    account::finish(&ctx, identity, regions);
 
-    let mut inv = Inventory::new();
     let mut attributes = std::collections::BTreeMap::new();
     attributes.insert("caller_arn".to_string(), identity.arn.clone());
     attributes.insert("partition".to_string(), identity.partition.clone());
-    inv.scopes.push(Scope {
+    let scope = Scope {
         provider: Provider::Aws,
         id: identity.account.clone(),
         name: None,
-        regions: regions.clone(),
+        regions: regions.to_vec(),
         attributes,
-    });
-    inv.resources = ctx.resources.into_inner().unwrap_or_default();
-    inv.errors = ctx.errors.into_inner().unwrap_or_default();
-    inv.collected_at = crate::inventory::now_rfc3339();
-    inv.normalize();
-    Ok(inv)
+    };
+    let mut inv = ctx.into_inventory();
+    inv.scopes.push(scope);
+    inv
 }
