@@ -57,12 +57,22 @@ impl Moto {
     /// Starts moto server with AWS managed policies loaded, no default AMIs, and the
     /// request recorder writing to a temporary file.
     pub fn start(bin: &Path) -> Moto {
+        Moto::start_with(bin, true)
+    }
+
+    /// Starts moto server; with `managed_policies` false, AWS managed policies are not
+    /// loaded (each account's IAM backend then starts empty, which keeps a many-account
+    /// organization fast to seed and scan).
+    pub fn start_with(bin: &Path, managed_policies: bool) -> Moto {
         let dir = tempfile::tempdir().expect("temp dir");
         let recording = dir.path().join("recording.jsonl");
         let port = free_port();
         let child = Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env(
+                "MOTO_IAM_LOAD_MANAGED_POLICIES",
+                if managed_policies { "true" } else { "false" },
+            )
             .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .env("MOTO_ENABLE_RECORDING", "true")
             .env("MOTO_RECORDER_FILEPATH", &recording)
@@ -94,8 +104,15 @@ impl Moto {
 
     /// Seeds the test account (`tests/aws/seed.py`, run with moto's own Python).
     pub fn seed(&self) {
+        self.run_seed("seed.py");
+    }
+
+    /// Runs `tests/aws/SCRIPT ENDPOINT` with moto's own Python; returns its standard output.
+    pub fn run_seed(&self, script: &str) -> Vec<u8> {
         let python = self.bin.with_file_name("python");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/seed.py");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/aws")
+            .join(script);
         let out = Command::new(&python)
             .arg(&script)
             .arg(&self.url)
@@ -106,6 +123,7 @@ impl Moto {
             "seeding failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        out.stdout
     }
 
     /// Forgets the requests recorded so far.
@@ -358,6 +376,36 @@ impl Stub {
                     .into_bytes();
             }
             resp
+        })
+    }
+}
+
+impl Stub {
+    /// Forwards to moto (as [`Stub::s3_fixing_proxy`]) but refuses `sts:AssumeRole` of
+    /// any role in `account` with the AccessDenied AWS answers when the role's trust
+    /// policy does not allow the caller.
+    pub fn moto_proxy_refusing_roles_in(moto_port: u16, account: String) -> Stub {
+        let forwarder = Stub::moto_proxy(moto_port, None);
+        let port: u16 = forwarder
+            .url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("proxy port");
+        let denied = format!("iam%3A%3A{account}%3Arole");
+        Stub::start(move |req| {
+            let body = String::from_utf8_lossy(&req.body);
+            if body.contains("Action=AssumeRole") && body.contains(&denied) {
+                return Reply {
+                    status: 403,
+                    headers: vec![("Content-Type".into(), "text/xml".into())],
+                    body: format!(
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/scanner is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::{account}:role/OrganizationAccountAccessRole</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                    )
+                    .into_bytes(),
+                };
+            }
+            forward(port, req)
         })
     }
 }

@@ -168,8 +168,17 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             data.insert("document".into(), d.clone());
             documents.insert(arn.clone(), d.clone());
         }
-        let name = p.policy_name().unwrap_or_default().to_string();
-        ctx.push(ctx.resource(POLICY, arn, &Value::Object(data)).named(name));
+        // PolicyName, or the name the ARN carries (`arn:...:policy/PATH/NAME`) when a
+        // reply leaves the name out.
+        let name = p
+            .policy_name()
+            .map(str::to_string)
+            .or_else(|| arn.rsplit('/').next().map(str::to_string))
+            .unwrap_or_default();
+        ctx.push(
+            ctx.resource(POLICY, arn.clone(), &Value::Object(data))
+                .named(name),
+        );
     }
 
     // AWS-managed policies attached to something: fetch their documents once each.
