@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mamori::findings::{ScanReport, Status};
-use mamori::inventory::Inventory;
+use mamori::inventory::{Inventory, Provider};
 use mamori::pipeline::{self, Selection};
 use mamori::report::{self, Format, RenderOptions};
 
@@ -34,18 +34,28 @@ const SNAPSHOT_CHECKS: [&str; 10] = [
 
 /// The demo report with volatile fields (evaluation times, tool version) fixed.
 fn demo_report() -> ScanReport {
-    let inv = Inventory::load(Path::new(DEMO)).unwrap();
+    evaluate(Inventory::load(Path::new(DEMO)).unwrap(), &SNAPSHOT_CHECKS)
+}
+
+/// The demo inventory cut down to its AWS account: a single-scope report.
+fn single_scope_report() -> ScanReport {
+    let mut inv = Inventory::load(Path::new(DEMO)).unwrap();
+    inv.scopes.retain(|s| s.provider == Provider::Aws);
+    inv.resources.retain(|r| r.provider == Provider::Aws);
+    inv.errors.retain(|e| e.provider == Provider::Aws);
+    evaluate(inv, &SNAPSHOT_CHECKS)
+}
+
+/// Evaluates the named checks on an inventory; volatile fields (evaluation times, tool
+/// version) fixed.
+fn evaluate(inv: Inventory, ids: &[&str]) -> ScanReport {
     let set = mamori::checks::load(&[]).unwrap();
     let sel = Selection {
-        include: SNAPSHOT_CHECKS.iter().map(|s| s.to_string()).collect(),
+        include: ids.iter().map(|s| s.to_string()).collect(),
         ..Selection::default()
     };
     let checks = pipeline::select(&set.checks, &sel).unwrap();
-    assert_eq!(
-        checks.len(),
-        SNAPSHOT_CHECKS.len(),
-        "a snapshot check was renamed"
-    );
+    assert_eq!(checks.len(), ids.len(), "a snapshot check was renamed");
     let mut report = pipeline::evaluate_inventory(&inv, &checks);
     report.scan.started_at = "2026-06-01T00:00:00Z".to_string();
     report.scan.finished_at = "2026-06-01T00:00:05Z".to_string();
@@ -141,6 +151,16 @@ fn snapshot_sarif() {
         ".runs[].invocations[].startTimeUtc" => "[time]",
         ".runs[].invocations[].endTimeUtc" => "[time]",
     });
+}
+
+#[test]
+fn snapshot_single_scope() {
+    let report = single_scope_report();
+    assert_eq!(report.scan.scopes.len(), 1);
+    insta::assert_snapshot!("single_scope_html", render(&report, Format::Html));
+    insta::assert_snapshot!("single_scope_markdown", render(&report, Format::Markdown));
+    insta::assert_snapshot!("single_scope_table", render(&report, Format::Table));
+    insta::assert_snapshot!("single_scope_json", render(&report, Format::Json));
 }
 
 // ---------------------------------------------------------------- OCSF
