@@ -94,6 +94,8 @@ pub struct ScopeView {
     pub name: Option<String>,
     /// The regions collected, comma separated (empty for global providers).
     pub regions: String,
+    /// Why the scope was not scanned (its `skipped` attribute), if it was not.
+    pub skipped: Option<String>,
 }
 
 /// Failing findings of one severity.
@@ -838,6 +840,7 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
             id: sc.id.clone(),
             name: sc.name.clone(),
             regions: sc.regions.join(", "),
+            skipped: sc.attributes.get("skipped").cloned(),
         })
         .collect();
 
