@@ -210,15 +210,15 @@ fn scope_sections(
         ));
         out.push('\n');
     }
-    if !out.is_empty() && !(clean.is_empty() && skipped.is_empty()) {
+    let mut lines = Vec::new();
+    if !clean.is_empty() {
+        lines.push(format!("No failing findings: {}\n", clean.join(", ")));
+    }
+    lines.extend(skipped.iter().map(|s| format!("Skipped: {s}\n")));
+    if !out.is_empty() && !lines.is_empty() {
         out.push('\n');
     }
-    if !clean.is_empty() {
-        out.push_str(&format!("No failing findings: {}\n", clean.join(", ")));
-    }
-    for s in skipped {
-        out.push_str(&format!("Skipped: {s}\n"));
-    }
+    out.extend(lines);
     out
 }
 
