@@ -176,12 +176,11 @@ fn scope_sections(
     let mut skipped = Vec::new();
     for s in by_scope {
         let label = scope_label(s);
-        if let Some(reason) = &s.skipped {
-            skipped.push(format!("{label}: {reason}"));
-            continue;
-        }
         let Some(findings) = groups.get(&(s.provider, s.scope.as_str())) else {
-            clean.push(label);
+            match &s.skipped {
+                Some(reason) => skipped.push(format!("{label}: {reason}")),
+                None => clean.push(label),
+            }
             continue;
         };
         let error = match s.error {

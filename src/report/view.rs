@@ -382,9 +382,9 @@ pub struct OverviewRow {
     pub total: usize,
 }
 
-/// The columns of the organization overview: the severities, most severe first, then
-/// findings not evaluated.
-pub const OVERVIEW_COLUMNS: [&str; 6] = ["critical", "high", "medium", "low", "info", "error"];
+/// The CSS classes of the organization overview's count columns: the severities, most
+/// severe first, then findings not evaluated.
+const OVERVIEW_COLUMNS: [&str; 6] = ["critical", "high", "medium", "low", "info", "error"];
 
 /// The organization overview: one row per scope, worst first (see
 /// [`ScopeSummary::of`]); empty for a single-scope report.
