@@ -305,13 +305,18 @@ pub struct Summary {
     /// Baseline findings no longer failing (only with `--baseline`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixed: Option<usize>,
+    /// The counts of each scope, worst first (only when the report covers more than one
+    /// scope); see [`ScopeSummary::of`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_scope: Vec<ScopeSummary>,
 }
 
 impl Summary {
-    /// Counts the findings.
-    pub fn of(findings: &[Finding]) -> Self {
+    /// Counts the findings of a scan covering `scopes`.
+    pub fn of(scopes: &[Scope], findings: &[Finding]) -> Self {
         let mut s = Summary {
             total: findings.len(),
+            by_scope: ScopeSummary::of(scopes, findings),
             ..Summary::default()
         };
         for sev in Severity::DESCENDING {
@@ -332,6 +337,141 @@ impl Summary {
         s.posture_score =
             (evaluated > 0).then(|| u32::try_from(s.pass * 100 / evaluated).unwrap_or(0));
         s
+    }
+}
+
+/// Failing findings by severity, most severe first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityCounts {
+    /// Critical findings.
+    pub critical: usize,
+    /// High findings.
+    pub high: usize,
+    /// Medium findings.
+    pub medium: usize,
+    /// Low findings.
+    pub low: usize,
+    /// Informational findings.
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    /// The count of one severity.
+    pub fn get(&self, sev: Severity) -> usize {
+        match sev {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn add(&mut self, sev: Severity) {
+        *match sev {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        } += 1;
+    }
+
+    /// Every failing finding.
+    pub fn total(&self) -> usize {
+        self.critical + self.high + self.medium + self.low + self.info
+    }
+}
+
+/// The counts of one scope (account, project, org): `summary.by_scope[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeSummary {
+    /// The provider.
+    pub provider: Provider,
+    /// The scope id (account id, project id, org id).
+    pub scope: String,
+    /// The human name, where one exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Why the scope was not scanned (its `skipped` attribute, e.g. a suspended account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Failing pairs by severity.
+    pub fail: SeverityCounts,
+    /// Pairs that could not be evaluated.
+    pub error: usize,
+    /// Passing pairs.
+    pub pass: usize,
+    /// Muted pairs.
+    pub muted: usize,
+}
+
+impl ScopeSummary {
+    /// The counts of every scope, worst first: by failing critical, high, medium, low and
+    /// info findings, then findings not evaluated, then scope id; skipped scopes last.
+    /// The scopes are those of the scan and any a finding names that the scan does not
+    /// list. Empty when that makes at most one scope: a single-scope report has no
+    /// per-scope breakdown.
+    pub fn of(scopes: &[Scope], findings: &[Finding]) -> Vec<ScopeSummary> {
+        use std::collections::HashMap;
+        use std::collections::hash_map::Entry;
+        let mut out: Vec<ScopeSummary> = Vec::with_capacity(scopes.len());
+        let mut index: HashMap<(Provider, &str), usize> = HashMap::new();
+        for sc in scopes {
+            if let Entry::Vacant(e) = index.entry((sc.provider, &sc.id)) {
+                e.insert(out.len());
+                out.push(ScopeSummary {
+                    name: sc.name.clone(),
+                    skipped: sc.attributes.get("skipped").cloned(),
+                    ..ScopeSummary::empty(sc.provider, &sc.id)
+                });
+            }
+        }
+        for f in findings {
+            let i = *index
+                .entry((f.provider, &f.resource.account))
+                .or_insert_with(|| {
+                    out.push(ScopeSummary::empty(f.provider, &f.resource.account));
+                    out.len() - 1
+                });
+            let s = &mut out[i];
+            match f.status {
+                Status::Fail => s.fail.add(f.severity),
+                Status::Error => s.error += 1,
+                Status::Pass => s.pass += 1,
+                Status::Muted => s.muted += 1,
+            }
+        }
+        if out.len() < 2 {
+            return Vec::new();
+        }
+        out.sort_by(|a, b| a.rank().cmp(&b.rank()));
+        out
+    }
+
+    fn empty(provider: Provider, scope: &str) -> Self {
+        ScopeSummary {
+            provider,
+            scope: scope.to_string(),
+            name: None,
+            skipped: None,
+            fail: SeverityCounts::default(),
+            error: 0,
+            pass: 0,
+            muted: 0,
+        }
+    }
+
+    /// The sort key of [`ScopeSummary::of`]: smaller is worse.
+    fn rank(&self) -> impl Ord + '_ {
+        use std::cmp::Reverse;
+        let f = &self.fail;
+        (
+            self.skipped.is_some(),
+            Reverse((f.critical, f.high, f.medium, f.low, f.info, self.error)),
+            &self.scope,
+            self.provider,
+        )
     }
 }
 
@@ -450,7 +590,7 @@ impl ScanReport {
         ScanReport {
             schema_version: FINDINGS_SCHEMA_VERSION,
             tool: Tool::current(),
-            summary: Summary::of(&findings),
+            summary: Summary::of(&scan.scopes, &findings),
             scan,
             findings,
             fixed: Vec::new(),
@@ -468,13 +608,125 @@ impl ScanReport {
                 .count()
         });
         let fixed = self.summary.fixed.map(|_| self.fixed.len());
-        self.summary = Summary::of(&self.findings);
+        self.summary = Summary::of(&self.scan.scopes, &self.findings);
         self.summary.new = new;
         self.summary.fixed = fixed;
+    }
+
+    /// The counts of each scope, worst first, computed from the findings (empty for a
+    /// single-scope report); what `summary.by_scope` holds.
+    pub fn by_scope(&self) -> Vec<ScopeSummary> {
+        ScopeSummary::of(&self.scan.scopes, &self.findings)
     }
 
     /// The failing findings (status `fail`), in report order.
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.status == Status::Fail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(id: &str, skipped: Option<&str>) -> Scope {
+        Scope {
+            provider: Provider::Aws,
+            id: id.into(),
+            name: Some(format!("name-{id}")),
+            regions: Vec::new(),
+            attributes: skipped
+                .map(|r| [("skipped".to_string(), r.to_string())].into())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn finding(account: &str, status: Status, severity: Severity) -> Finding {
+        Finding {
+            check_id: "c".into(),
+            title: "t".into(),
+            severity,
+            status,
+            provider: Provider::Aws,
+            service: "s3".into(),
+            resource: Arc::new(ResourceRef {
+                kind: "aws.s3.bucket".into(),
+                id: format!("{account}-bucket"),
+                name: None,
+                region: None,
+                account: account.into(),
+                location: None,
+            }),
+            message: String::new(),
+            remediation: "".into(),
+            fingerprint: String::new(),
+            muted_reason: None,
+            baseline: None,
+            confirmed_from_outside: None,
+        }
+    }
+
+    #[test]
+    fn scopes_are_ordered_worst_first() {
+        use Severity::{Critical, High, Low};
+        use Status::{Error, Fail, Muted, Pass};
+        let scopes = ["a", "b", "c", "d", "e", "f", "g"].map(|id| scope(id, None));
+        let findings = vec![
+            // b: one critical; a: one high and two lows; c: one high and an error (a low
+            // outweighs an error); d and e: one high each (tie: by id); g: one error;
+            // f: nothing failing.
+            finding("a", Fail, High),
+            finding("a", Fail, Low),
+            finding("a", Fail, Low),
+            finding("b", Fail, Critical),
+            finding("c", Fail, High),
+            finding("c", Error, High),
+            finding("e", Fail, High),
+            finding("d", Fail, High),
+            finding("f", Pass, High),
+            finding("f", Muted, High),
+            finding("g", Error, Low),
+        ];
+        let by = ScopeSummary::of(&scopes, &findings);
+        let order: Vec<&str> = by.iter().map(|s| s.scope.as_str()).collect();
+        assert_eq!(order, ["b", "a", "c", "d", "e", "g", "f"]);
+        let a = &by[1];
+        assert_eq!((a.fail.high, a.fail.low, a.fail.total()), (1, 2, 3));
+        let f = by.last().unwrap();
+        assert_eq!((f.pass, f.muted, f.fail.total()), (1, 1, 0));
+        assert_eq!(f.name.as_deref(), Some("name-f"));
+    }
+
+    #[test]
+    fn skipped_scopes_come_last_and_unlisted_accounts_count() {
+        let scopes = [scope("a", Some("account suspended")), scope("b", None)];
+        let findings = vec![
+            finding("b", Status::Pass, Severity::Low),
+            finding("z", Status::Fail, Severity::Low),
+        ];
+        let by = ScopeSummary::of(&scopes, &findings);
+        let order: Vec<(&str, Option<&str>)> = by
+            .iter()
+            .map(|s| (s.scope.as_str(), s.skipped.as_deref()))
+            .collect();
+        assert_eq!(
+            order,
+            [("z", None), ("b", None), ("a", Some("account suspended"))]
+        );
+    }
+
+    #[test]
+    fn a_single_scope_has_no_breakdown() {
+        let findings = vec![finding("a", Status::Fail, Severity::High)];
+        assert!(ScopeSummary::of(&[scope("a", None)], &findings).is_empty());
+        assert!(ScopeSummary::of(&[], &findings).is_empty());
+        let summary = Summary::of(&[scope("a", None)], &findings);
+        let json = serde_json::to_value(&summary).unwrap();
+        assert!(json.get("by_scope").is_none());
+        let two = Summary::of(&[scope("a", None), scope("b", None)], &findings);
+        let json = serde_json::to_value(&two).unwrap();
+        assert_eq!(json["by_scope"][0]["fail"]["high"], 1);
+        let back: Summary = serde_json::from_value(json).unwrap();
+        assert_eq!(back, two);
     }
 }

@@ -95,6 +95,10 @@ fn merged_parts_equal_the_single_run() {
     let (a, b) = (read(&whole), read(&merged));
     assert_eq!(findings(&a), findings(&b), "same findings, same order");
     assert_eq!(a["summary"], b["summary"]);
+    // Each part covers one scope (no per-scope counts); the merge recomputes them.
+    assert!(read(&parts[0])["summary"].get("by_scope").is_none());
+    let by_scope = b["summary"]["by_scope"].as_array().expect("by_scope");
+    assert_eq!(by_scope.len(), 3);
     let scopes = |r: &Value| -> BTreeSet<String> {
         r["scan"]["scopes"]
             .as_array()

@@ -9,6 +9,7 @@ use std::path::Path;
 use assert_cmd::Command;
 
 const DEMO: &str = "fixtures/demo/inventory.json";
+const ORG: &str = "fixtures/org/inventory.json";
 
 fn mamori() -> Command {
     let mut cmd = Command::cargo_bin("mamori").unwrap();
@@ -175,6 +176,57 @@ fn report_regenerates_every_format_from_saved_json() {
     // One format to standard output; html is the default.
     let out = mamori().arg("report").arg(&json).assert().success();
     assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn report_reads_findings_with_or_without_by_scope() {
+    // A multi-scope document from before `summary.by_scope` renders the same human
+    // reports: the per-scope counts come from the findings.
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full.json");
+    mamori()
+        .args([
+            "scan",
+            "--inventory",
+            ORG,
+            "-q",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&full)
+        .assert()
+        .success();
+    let mut doc: serde_json::Value = serde_json::from_str(&read(&full)).unwrap();
+    assert_eq!(doc["summary"]["by_scope"].as_array().map(Vec::len), Some(5));
+    doc["summary"].as_object_mut().unwrap().remove("by_scope");
+    let old = dir.path().join("old.json");
+    std::fs::write(&old, doc.to_string()).unwrap();
+    for (input, out) in [(&full, "from-full"), (&old, "from-old")] {
+        mamori()
+            .arg("report")
+            .arg(input)
+            .args(["-q", "--format", "html,markdown,table,json", "--output-dir"])
+            .arg(dir.path().join(out))
+            .assert()
+            .success();
+    }
+    for ext in ["html", "md", "txt"] {
+        let name = format!("mamori-report.{ext}");
+        assert_eq!(
+            read(&dir.path().join("from-full").join(&name)),
+            read(&dir.path().join("from-old").join(&name)),
+            "{name}"
+        );
+    }
+    assert!(
+        read(&dir.path().join("from-old/mamori-report.md")).contains("## Organization overview")
+    );
+    assert_eq!(
+        read(&full),
+        read(&dir.path().join("from-full/mamori-report.json")),
+        "a document with by_scope re-renders unchanged"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Report formats on the demo inventory: snapshots of every text format, OCSF events
 //! validated against the vendored OCSF class schema, JUnit against the vendored XSD
-//! (with `xmllint`), CSV parsed back, and the HTML report opened in headless Chromium.
+//! (with `xmllint`), CSV parsed back, the reports of a multi-account organization (per-scope
+//! overview, worst first), and the HTML report opened in headless Chromium.
 //!
 //! Tools the tests need (`xmllint`, `chromium`) are installed by `scripts/test`; without
 //! them a test is skipped locally and fails when `CI` is set.
@@ -12,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mamori::findings::{ScanReport, Status};
-use mamori::inventory::Inventory;
+use mamori::inventory::{Inventory, Provider};
 use mamori::pipeline::{self, Selection};
 use mamori::report::{self, Format, RenderOptions};
 
@@ -32,20 +33,60 @@ const SNAPSHOT_CHECKS: [&str; 10] = [
     "salesforce-privileged-user-dormant",
 ];
 
+/// Five accounts of an AWS organization, one of them skipped (see its README).
+const ORG: &str = "fixtures/org/inventory.json";
+
+/// The checks the organization snapshots cover, of every severity the fixture fails.
+const ORG_CHECKS: [&str; 8] = [
+    "aws-ec2-security-group-admin-port-open",
+    "aws-iam-access-key-not-rotated",
+    "aws-iam-root-mfa-disabled",
+    "aws-iam-user-direct-policies",
+    "aws-s3-bucket-access-logging-disabled",
+    "aws-s3-bucket-public-policy",
+    "aws-s3-bucket-versioning-disabled",
+    "aws-s3-public-access-block-disabled",
+];
+
+/// The organization's accounts, worst first: prod (critical), staging (high, and an
+/// error), the unnamed sandbox (low), dev (nothing failing), then legacy (skipped).
+const ORG_ORDER: [&str; 5] = [
+    "111111111111",
+    "222222222222",
+    "333333333333",
+    "555555555555",
+    "444444444444",
+];
+
 /// The demo report with volatile fields (evaluation times, tool version) fixed.
 fn demo_report() -> ScanReport {
-    let inv = Inventory::load(Path::new(DEMO)).unwrap();
+    evaluate(Inventory::load(Path::new(DEMO)).unwrap(), &SNAPSHOT_CHECKS)
+}
+
+/// The demo inventory cut down to its AWS account: a single-scope report.
+fn single_scope_report() -> ScanReport {
+    let mut inv = Inventory::load(Path::new(DEMO)).unwrap();
+    inv.scopes.retain(|s| s.provider == Provider::Aws);
+    inv.resources.retain(|r| r.provider == Provider::Aws);
+    inv.errors.retain(|e| e.provider == Provider::Aws);
+    evaluate(inv, &SNAPSHOT_CHECKS)
+}
+
+/// The organization report: several scopes.
+fn org_report() -> ScanReport {
+    evaluate(Inventory::load(Path::new(ORG)).unwrap(), &ORG_CHECKS)
+}
+
+/// Evaluates the named checks on an inventory; volatile fields (evaluation times, tool
+/// version) fixed.
+fn evaluate(inv: Inventory, ids: &[&str]) -> ScanReport {
     let set = mamori::checks::load(&[]).unwrap();
     let sel = Selection {
-        include: SNAPSHOT_CHECKS.iter().map(|s| s.to_string()).collect(),
+        include: ids.iter().map(|s| s.to_string()).collect(),
         ..Selection::default()
     };
     let checks = pipeline::select(&set.checks, &sel).unwrap();
-    assert_eq!(
-        checks.len(),
-        SNAPSHOT_CHECKS.len(),
-        "a snapshot check was renamed"
-    );
+    assert_eq!(checks.len(), ids.len(), "a snapshot check was renamed");
     let mut report = pipeline::evaluate_inventory(&inv, &checks);
     report.scan.started_at = "2026-06-01T00:00:00Z".to_string();
     report.scan.finished_at = "2026-06-01T00:00:05Z".to_string();
@@ -141,6 +182,166 @@ fn snapshot_sarif() {
         ".runs[].invocations[].startTimeUtc" => "[time]",
         ".runs[].invocations[].endTimeUtc" => "[time]",
     });
+}
+
+#[test]
+fn snapshot_single_scope() {
+    let report = single_scope_report();
+    assert_eq!(report.scan.scopes.len(), 1);
+    insta::assert_snapshot!("single_scope_html", render(&report, Format::Html));
+    insta::assert_snapshot!("single_scope_markdown", render(&report, Format::Markdown));
+    insta::assert_snapshot!("single_scope_table", render(&report, Format::Table));
+    insta::assert_snapshot!("single_scope_json", render(&report, Format::Json));
+}
+
+#[test]
+fn snapshot_multi_scope() {
+    let report = org_report();
+    insta::assert_snapshot!("org_html", render(&report, Format::Html));
+    insta::assert_snapshot!("org_markdown", render(&report, Format::Markdown));
+    insta::assert_snapshot!("org_table", render(&report, Format::Table));
+    insta::assert_snapshot!("org_json", render(&report, Format::Json));
+}
+
+// ---------------------------------------------------------------- scopes
+
+/// Asserts that `needles` occur in `text` in this order (each after the previous one).
+fn assert_in_order<S: AsRef<str>>(text: &str, needles: &[S]) {
+    let mut at = 0;
+    for n in needles.iter().map(AsRef::as_ref) {
+        let found = text[at..]
+            .find(n)
+            .unwrap_or_else(|| panic!("`{n}` missing or out of order in:\n{text}"));
+        at += found + n.len();
+    }
+}
+
+/// The part of `text` from `start` up to `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no `{start}` in:\n{text}"));
+    let to = text[from..].find(end).map_or(text.len(), |i| from + i);
+    &text[from..to]
+}
+
+#[test]
+fn scopes_are_listed_worst_first_in_every_format() {
+    let report = org_report();
+    let json: serde_json::Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+    let by_scope = json["summary"]["by_scope"].as_array().unwrap();
+    let ids: Vec<&str> = by_scope
+        .iter()
+        .map(|s| s["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ORG_ORDER);
+    assert_eq!(by_scope[0]["fail"]["critical"], 2);
+    assert_eq!(by_scope[1]["error"], 1);
+    assert_eq!(by_scope[4]["skipped"], "account suspended");
+    assert!(
+        by_scope[2].get("name").is_none(),
+        "the sandbox has no alias"
+    );
+    // The per-scope counts add up to the summary.
+    let sum = |field: &str| -> u64 {
+        by_scope
+            .iter()
+            .map(|s| match field {
+                "fail" => s["fail"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|n| n.as_u64().unwrap())
+                    .sum(),
+                f => s[f].as_u64().unwrap(),
+            })
+            .sum()
+    };
+    for field in ["fail", "error", "pass", "muted"] {
+        assert_eq!(Some(sum(field)), json["summary"][field].as_u64(), "{field}");
+    }
+
+    let html = render(&report, Format::Html);
+    let overview = between(&html, "<section id=\"overview\">", "</section>");
+    assert_in_order(overview, &ORG_ORDER.map(|id| format!("<code>{id}</code>")));
+    assert!(overview.contains("Skipped: account suspended"));
+    assert!(html.contains("<a href=\"#overview\">Organization overview</a>"));
+
+    let md = render(&report, Format::Markdown);
+    let overview = between(&md, "## Organization overview", "## Scope and limitations");
+    assert_in_order(overview, &ORG_ORDER.map(|id| format!("`{id}`")));
+    assert!(overview.contains("| acme-legacy | skipped: account suspended |"));
+
+    let table = render(&report, Format::Table);
+    assert_in_order(
+        &table,
+        &[
+            "AWS account 111111111111 (acme-prod): 8 failing (2 critical, 2 high, 2 medium, 2 low)\n",
+            "AWS account 222222222222 (acme-staging): 5 failing (2 high, 2 medium, 1 low), 1 not evaluated\n",
+            "AWS account 333333333333: 1 failing (1 low)\n",
+            "No failing findings: AWS account 555555555555 (acme-dev)\n",
+            "Skipped: AWS account 444444444444 (acme-legacy): account suspended\n",
+        ],
+    );
+    // The summary line is the one a single scope has.
+    assert!(
+        table
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("14 failing (2 critical, 4 high, 4 medium, 4 low) · ")
+    );
+}
+
+#[test]
+fn a_single_scope_report_has_no_overview() {
+    let report = single_scope_report();
+    assert!(report.summary.by_scope.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&render(&report, Format::Json)).unwrap();
+    assert!(json["summary"].get("by_scope").is_none());
+    for format in [Format::Html, Format::Markdown] {
+        let text = render(&report, format);
+        assert!(!text.contains("Organization overview"), "{format:?}");
+        assert!(!text.contains("overview"), "{format:?}");
+    }
+    let table = render(&report, Format::Table);
+    assert!(table.starts_with("┌"), "{table}");
+    assert!(!table.contains("AWS account"), "{table}");
+}
+
+#[test]
+fn overview_escapes_scope_names_and_reasons() {
+    let mut report = org_report();
+    for s in &mut report.scan.scopes {
+        match s.id.as_str() {
+            "111111111111" => s.name = Some("<img src=x onerror=alert(1)> | *prod*".into()),
+            "444444444444" => {
+                s.attributes
+                    .insert("skipped".into(), "<b>suspended</b> | by `ops`".into());
+            }
+            _ => {}
+        }
+    }
+    report.refresh();
+    let html = render(&report, Format::Html);
+    let overview = between(&html, "<section id=\"overview\">", "</section>");
+    assert!(
+        !overview.contains("<img") && !overview.contains("<b>"),
+        "{overview}"
+    );
+    assert!(overview.contains("&lt;img src=x onerror=alert(1)&gt; | *prod*"));
+    assert!(overview.contains("Skipped: &lt;b&gt;suspended&lt;&#x2f;b&gt; | by `ops`"));
+    let md = render(&report, Format::Markdown);
+    let overview = between(&md, "## Organization overview", "## Scope and limitations");
+    assert!(
+        overview.contains("| \\<img src=x onerror=alert(1)\\> \\| \\*prod\\* |"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("skipped: \\<b\\>suspended\\</b\\> \\| by \\`ops\\` |"),
+        "{overview}"
+    );
 }
 
 // ---------------------------------------------------------------- OCSF
@@ -530,4 +731,43 @@ fn html_renders_in_headless_chromium() {
     );
     assert!(ok, "chromium print failed: {log}");
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+
+    // 4. An organization (several scopes): the overview lists the accounts worst first;
+    // a screenshot of its first page is kept too.
+    let org = artifacts.join("mamori-report-org.html");
+    let status = Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "scan",
+            "--inventory",
+            ORG,
+            "--quiet",
+            "--format",
+            "html",
+            "--output",
+        ])
+        .arg(&org)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let org_url = format!("file://{}", org.canonicalize().unwrap().display());
+    let (ok, dom, log) = run_with_deadline(
+        chromium_command(&chromium, &profile.path().join("p"))
+            .arg("--dump-dom")
+            .arg(&org_url),
+        limit,
+    );
+    assert!(ok, "chromium failed: {log}");
+    let table = between(&dom, "id=\"overview-table\"", "</table>");
+    assert_in_order(table, &ORG_ORDER.map(|id| format!("<code>{id}</code>")));
+    let shot = artifacts.join("mamori-report-org.png");
+    let _ = std::fs::remove_file(&shot);
+    let (ok, _, log) = run_with_deadline(
+        chromium_command(&chromium, &profile.path().join("p"))
+            .arg("--window-size=1240,1754")
+            .arg(format!("--screenshot={}", shot.display()))
+            .arg(&org_url),
+        limit,
+    );
+    assert!(ok, "chromium screenshot failed: {log}");
+    assert!(std::fs::read(&shot).unwrap().starts_with(b"\x89PNG"));
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::compliance::Framework;
-use crate::findings::{CheckInfo, Finding, ScanReport, Severity, Status};
+use crate::findings::{CheckInfo, Finding, ScanReport, ScopeSummary, Severity, Status};
 use crate::inventory::Provider;
 
 /// The framework id whose control ids give the NIST CSF 2.0 function of a check.
@@ -94,6 +94,8 @@ pub struct ScopeView {
     pub name: Option<String>,
     /// The regions collected, comma separated (empty for global providers).
     pub regions: String,
+    /// Why the scope was not scanned (its `skipped` attribute), if it was not.
+    pub skipped: Option<String>,
 }
 
 /// Failing findings of one severity.
@@ -347,6 +349,90 @@ pub struct IssueGroup {
     pub issues: Vec<IssueView>,
 }
 
+/// One count of the organization overview, shaded by its size.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeatCell {
+    /// The severity name, or `error` for findings not evaluated (the CSS class).
+    pub class: &'static str,
+    /// The count.
+    pub count: usize,
+    /// Share of the cell's colour, in percent: 15 + 75 × count ÷ the column's largest
+    /// count (so 90 for the largest); 0 for a zero count, which stays plain.
+    pub shade: u32,
+    /// Whether the shade is dark enough to need light text.
+    pub hot: bool,
+}
+
+/// One scope in the organization overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverviewRow {
+    /// Provider display name.
+    pub provider: &'static str,
+    /// What the scope is called (account, project, org).
+    pub noun: &'static str,
+    /// The scope id.
+    pub id: String,
+    /// The human name, where one exists.
+    pub name: Option<String>,
+    /// Why the scope was not scanned; its counts are then not shown.
+    pub skipped: Option<String>,
+    /// Failing findings by severity (most severe first), then findings not evaluated.
+    pub cells: Vec<HeatCell>,
+    /// Failing plus not evaluated.
+    pub total: usize,
+}
+
+/// The CSS classes of the organization overview's count columns: the severities, most
+/// severe first, then findings not evaluated.
+const OVERVIEW_COLUMNS: [&str; 6] = ["critical", "high", "medium", "low", "info", "error"];
+
+/// The organization overview: one row per scope, worst first (see
+/// [`ScopeSummary::of`]); empty for a single-scope report.
+pub fn overview(by_scope: &[ScopeSummary]) -> Vec<OverviewRow> {
+    let counts = |s: &ScopeSummary| -> [usize; 6] {
+        let f = &s.fail;
+        [f.critical, f.high, f.medium, f.low, f.info, s.error]
+    };
+    let mut max = [0usize; 6];
+    for s in by_scope.iter().filter(|s| s.skipped.is_none()) {
+        for (m, n) in max.iter_mut().zip(counts(s)) {
+            *m = (*m).max(n);
+        }
+    }
+    by_scope
+        .iter()
+        .map(|s| {
+            let cells = OVERVIEW_COLUMNS
+                .iter()
+                .zip(counts(s))
+                .zip(max)
+                .map(|((class, count), max)| {
+                    let shade = if count == 0 {
+                        0
+                    } else {
+                        15 + u32::try_from(count * 75 / max.max(1)).unwrap_or(75)
+                    };
+                    HeatCell {
+                        class,
+                        count,
+                        shade,
+                        hot: shade >= 55,
+                    }
+                })
+                .collect();
+            OverviewRow {
+                provider: provider_label(s.provider),
+                noun: s.provider.scope_noun(),
+                id: s.scope.clone(),
+                name: s.name.clone(),
+                skipped: s.skipped.clone(),
+                cells,
+                total: s.fail.total() + s.error,
+            }
+        })
+        .collect()
+}
+
 /// Everything the human-readable reports show.
 #[derive(Debug, Clone, Serialize)]
 pub struct AssessmentView {
@@ -362,6 +448,8 @@ pub struct AssessmentView {
     pub finished_at: String,
     /// The scopes.
     pub scopes: Vec<ScopeView>,
+    /// The organization overview: one row per scope, worst first (several scopes only).
+    pub overview: Vec<OverviewRow>,
     /// The overall counts.
     pub overall: Tally,
     /// Every evaluated pair.
@@ -752,6 +840,7 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
             id: sc.id.clone(),
             name: sc.name.clone(),
             regions: sc.regions.join(", "),
+            skipped: sc.attributes.get("skipped").cloned(),
         })
         .collect();
 
@@ -929,6 +1018,7 @@ pub fn build(report: &ScanReport, compliance: Option<&Framework>) -> AssessmentV
         collected_at: report.scan.collected_at.clone(),
         finished_at: report.scan.finished_at.clone(),
         scopes,
+        overview: overview(&report.by_scope()),
         total: report.findings.len(),
         checks_run: report.checks.len(),
         resources: resources.len(),
