@@ -17,7 +17,9 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
-use support::sf_org::{FixtureOrg, Options, TOKEN};
+#[cfg(unix)]
+use support::sf_org::FakeSfCli;
+use support::sf_org::{FixtureOrg, ORG_ID, Options, TOKEN};
 
 /// Every (check id, resource name) the fixture org must fail, and nothing else.
 const EXPECTED_FAILS: &[(&str, &str)] = &[
@@ -280,6 +282,38 @@ fn gaps(inventory: &Value) -> Vec<String> {
     out
 }
 
+/// Asserts that the failing findings of the org `account` are exactly [`EXPECTED_FAILS`]
+/// (those of the checks this build has).
+fn assert_expected_fails(report: &Value, account: &str) {
+    let present = salesforce_checks();
+    let expected: BTreeSet<(String, String)> = EXPECTED_FAILS
+        .iter()
+        .filter(|(id, _)| present.contains(*id))
+        .map(|(id, n)| (id.to_string(), n.to_string()))
+        .collect();
+    let failing: BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail" && f["resource"]["account"] == account)
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap_or_default().to_string(),
+                f["resource"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let missing: Vec<_> = expected.difference(&failing).collect();
+    let unexpected: Vec<_> = failing.difference(&expected).collect();
+    assert!(
+        missing.is_empty() && unexpected.is_empty(),
+        "org {account}: missing failures: {missing:#?}\nunexpected failures: {unexpected:#?}"
+    );
+}
+
 fn is_bad(name: &str) -> bool {
     name.starts_with("bad-") || name.starts_with("bad_")
 }
@@ -332,7 +366,7 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
 
     // The scope: org id and name, API version chosen from /services/data/, Health Check score.
     let scope = &report["scan"]["scopes"][0];
-    assert_eq!(scope["id"], "00DFX0000000001AAA");
+    assert_eq!(scope["id"], ORG_ID);
     assert_eq!(scope["name"], "Fixture Corp");
     assert_eq!(scope["attributes"]["api_version"], "64.0");
     assert_eq!(scope["attributes"]["health_check_score"], "54");
@@ -389,32 +423,8 @@ fn scan_reports_every_seeded_bad_setting_and_no_good_one() {
     }
 
     // The exact failing set, for the checks this build has.
-    let present = salesforce_checks();
-    let expected: BTreeSet<(String, String)> = EXPECTED_FAILS
-        .iter()
-        .filter(|(id, _)| present.contains(*id))
-        .map(|(id, n)| (id.to_string(), n.to_string()))
-        .collect();
+    assert_expected_fails(&report, ORG_ID);
     let findings = report["findings"].as_array().expect("findings");
-    let failing: BTreeSet<(String, String)> = findings
-        .iter()
-        .filter(|f| f["status"] == "fail")
-        .map(|f| {
-            (
-                f["check_id"].as_str().unwrap_or_default().to_string(),
-                f["resource"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
-        .collect();
-    let missing: Vec<_> = expected.difference(&failing).collect();
-    let unexpected: Vec<_> = failing.difference(&expected).collect();
-    assert!(
-        missing.is_empty() && unexpected.is_empty(),
-        "missing failures: {missing:#?}\nunexpected failures: {unexpected:#?}"
-    );
     // Only the checks reading a permission this edition lacks (Shield's) are not
     // evaluated, each naming the field; and only on resources where it matters.
     let errors: Vec<_> = findings
@@ -750,32 +760,11 @@ fn jwt_bearer_refusal_exits_3() {
 #[cfg(unix)]
 #[test]
 fn target_org_reads_the_salesforce_cli_session() {
-    use std::os::unix::fs::PermissionsExt;
-
     let org = FixtureOrg::start(Options::default());
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sf = dir.path().join("sf");
-    let display = serde_json::json!({
-        "status": 0,
-        "result": {
-            "id": "00DFX0000000001AAA", "apiVersion": "64.0", "accessToken": TOKEN,
-            "instanceUrl": org.url, "username": "admin1@fixture.example", "alias": "fixture",
-            "connectedStatus": "Connected"
-        }
-    });
-    let script = format!(
-        "#!/bin/sh\n[ \"$1 $2 $3 $4 $5\" = \"org display --json -o fixture\" ] || {{ echo '{{\"status\":1,\"message\":\"No authorization information found for other.\"}}'; exit 1; }}\ncat <<'EOF'\n{display}\nEOF\n"
-    );
-    std::fs::write(&sf, script).expect("write sf");
-    std::fs::set_permissions(&sf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let path = format!(
-        "{}:{}",
-        dir.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let sf = FakeSfCli::new(&[("fixture", &org, TOKEN)]);
 
     let out = mamori()
-        .env("PATH", &path)
+        .env("PATH", &sf.path)
         .args([
             "scan",
             "salesforce",
@@ -788,23 +777,309 @@ fn target_org_reads_the_salesforce_cli_session() {
         .expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("report");
-    assert_eq!(
-        report["scan"]["scopes"][0]["attributes"]["auth_method"],
-        "sf-cli"
-    );
+    let scopes = report["scan"]["scopes"].as_array().expect("scopes");
+    assert_eq!(scopes.len(), 1);
+    assert_eq!(scopes[0]["id"], ORG_ID);
+    assert_eq!(scopes[0]["attributes"]["auth_method"], "sf-cli");
     assert_no_token("stdout", &text(&out.stdout));
 
+    // One org that cannot be authenticated stops the scan, as it always did.
     let out = mamori()
-        .env("PATH", &path)
+        .env("PATH", &sf.path)
         .args(["scan", "salesforce", "--target-org", "other"])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("sf org login web --alias other"),
-        "{}",
-        text(&out.stderr)
+        stderr.contains("the Salesforce CLI has no usable session for `other`")
+            && stderr.contains("sf org login web --alias other"),
+        "{stderr}"
     );
+}
+
+/// The org id of the second fixture org (the first has [`ORG_ID`]).
+#[cfg(unix)]
+const DEV_ORG_ID: &str = "00DFX0000000002AAA";
+/// The org id of a fixture org whose Salesforce CLI session has expired.
+#[cfg(unix)]
+const EXPIRED_ORG_ID: &str = "00DFX0000000003AAA";
+
+/// Two fixture orgs, `prod` ([`ORG_ID`], also known as `live`) and `dev` ([`DEV_ORG_ID`]),
+/// known to a fake Salesforce CLI, which also has an expired session for `expired`
+/// ([`EXPIRED_ORG_ID`]) and knows no `retired` org. `--shard I/2` puts `prod` and
+/// `retired` in shard 1, `dev` in shard 2.
+#[cfg(unix)]
+fn prod_and_dev() -> (FixtureOrg, FixtureOrg, FakeSfCli) {
+    let with_id = |id: &str| Options {
+        org_id: Some(id.to_string()),
+        ..Options::default()
+    };
+    let prod = FixtureOrg::start(Options::default());
+    let dev = FixtureOrg::start(with_id(DEV_ORG_ID));
+    let expired = FixtureOrg::start(with_id(EXPIRED_ORG_ID));
+    let sf = FakeSfCli::new(&[
+        ("prod", &prod, TOKEN),
+        ("dev", &dev, TOKEN),
+        ("live", &prod, TOKEN),
+        ("expired", &expired, "00DFX0000000003!expired"),
+    ]);
+    (prod, dev, sf)
+}
+
+/// `mamori scan salesforce ARGS` with the fake Salesforce CLI on `PATH`.
+#[cfg(unix)]
+fn scan_orgs(sf: &FakeSfCli, args: &[&str]) -> Output {
+    mamori()
+        .env("PATH", &sf.path)
+        .args(["scan", "salesforce"])
+        .args(args)
+        .output()
+        .expect("run mamori")
+}
+
+/// The ids of a report's scopes.
+fn scope_ids(report: &Value) -> BTreeSet<String> {
+    report["scan"]["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn several_target_orgs_make_one_report_with_one_scope_per_org() {
+    let (prod, dev, sf) = prod_and_dev();
+    let out = scan_orgs(
+        &sf,
+        &[
+            "--target-org",
+            "prod",
+            "--target-org",
+            "dev",
+            "--target-org",
+            "live",
+            "--format",
+            "json",
+            "--fail-on",
+            "high",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // `live` is `prod` again: scanned once.
+    assert!(
+        stderr.contains("`live` is an org already scanned under another alias"),
+        "{stderr}"
+    );
+    assert_eq!(prod.unmatched(), Vec::<String>::new());
+    assert_eq!(dev.unmatched(), Vec::<String>::new());
+    assert_no_token("stdout", &text(&out.stdout));
+    assert_no_token("stderr", &stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        scope_ids(&report),
+        BTreeSet::from([ORG_ID.to_string(), DEV_ORG_ID.to_string()])
+    );
+    for org in [ORG_ID, DEV_ORG_ID] {
+        assert_expected_fails(&report, org);
+    }
+    // Every finding belongs to one of the orgs; the org resource of each is the org itself.
+    let findings = report["findings"].as_array().expect("findings");
+    let per_org = |id: &str| {
+        findings
+            .iter()
+            .filter(|f| f["resource"]["account"] == id)
+            .count()
+    };
+    assert_eq!(per_org(ORG_ID), per_org(DEV_ORG_ID));
+    assert_eq!(per_org(ORG_ID) * 2, findings.len());
+    for f in findings
+        .iter()
+        .filter(|f| f["resource"]["kind"] == "salesforce.org")
+    {
+        assert_eq!(f["resource"]["id"], f["resource"]["account"], "{f}");
+    }
+    assert!(
+        report["scan"]["collection_errors"]
+            .as_array()
+            .expect("collection errors")
+            .iter()
+            .all(|e| e["code"] == "FIELD_NOT_AVAILABLE"),
+        "{}",
+        report["scan"]["collection_errors"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_org_that_cannot_be_authenticated_is_not_assessed_and_the_others_are() {
+    let (_prod, _dev, sf) = prod_and_dev();
+    let out = scan_orgs(
+        &sf,
+        &[
+            "--target-org",
+            "prod",
+            "--target-org",
+            "retired",
+            "--target-org",
+            "dev",
+            "--target-org",
+            "expired",
+            "--format",
+            "json",
+            "--fail-on",
+            "high",
+        ],
+    );
+    let stderr = text(&out.stderr);
+    // Exit code per --fail-on, as without the unreachable org.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_no_token("stderr", &stderr);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    // No org id is known for `retired`: its scope is the alias. The CLI knows the org id
+    // of `expired`.
+    assert_eq!(
+        scope_ids(&report),
+        BTreeSet::from([
+            ORG_ID.to_string(),
+            DEV_ORG_ID.to_string(),
+            EXPIRED_ORG_ID.to_string(),
+            "retired".to_string()
+        ])
+    );
+    for org in [ORG_ID, DEV_ORG_ID] {
+        assert_expected_fails(&report, org);
+    }
+
+    let kinds = mamori::collect::salesforce::kinds::ALL;
+    let set = mamori::checks::load(&[]).expect("built-in checks");
+    let org_checks: BTreeSet<String> = set
+        .checks
+        .iter()
+        .filter(|c| kinds.contains(&c.resource_kind.as_str()))
+        .map(|c| c.id.clone())
+        .collect();
+    for (scope, alias, why) in [
+        ("retired", "retired", "no usable session for `retired`"),
+        (EXPIRED_ORG_ID, "expired", "Salesforce refused the session"),
+    ] {
+        let errors: Vec<&Value> = report["scan"]["collection_errors"]
+            .as_array()
+            .expect("collection errors")
+            .iter()
+            .filter(|e| e["scope"] == scope)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let message = errors[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(why), "{message}");
+        assert_eq!(
+            errors[0]["kinds"].as_array().map(Vec::len),
+            Some(kinds.len())
+        );
+        assert!(stderr.contains(&format!("Salesforce org `{alias}` not scanned")));
+
+        // Every check of the org scan reports `error` for it, and nothing else does.
+        let findings: Vec<&Value> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["resource"]["account"] == scope)
+            .collect();
+        assert!(findings.iter().all(|f| f["status"] == "error"));
+        let reported: BTreeSet<String> = findings
+            .iter()
+            .filter_map(|f| f["check_id"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(reported, org_checks, "{scope}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn no_org_that_can_be_scanned_exits_3() {
+    let (_prod, _dev, sf) = prod_and_dev();
+    let out = scan_orgs(&sf, &["--target-org", "retired", "--target-org", "gone"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("none of the 2 Salesforce orgs could be scanned")
+            && stderr.contains("`retired`")
+            && stderr.contains("`gone`"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn org_shards_merge_into_the_unsharded_report() {
+    use mamori::shard::Shard;
+
+    let (_prod, _dev, sf) = prod_and_dev();
+    let (one, two) = (Shard { index: 1, count: 2 }, Shard { index: 2, count: 2 });
+    assert!(one.owns("prod") && one.owns("retired") && two.owns("dev"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let orgs = [
+        "--target-org",
+        "prod",
+        "--target-org",
+        "dev",
+        "--target-org",
+        "retired",
+        "--format",
+        "json",
+    ];
+    let mut parts = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let part = dir.path().join(format!("part-{}.json", &shard[..1]));
+        let path = part.to_str().expect("utf-8 path");
+        let out = scan_orgs(&sf, &[&orgs[..], &["--shard", shard, "-o", path]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        parts.push(part);
+    }
+    let out = mamori()
+        .arg("merge")
+        .args(&parts)
+        .output()
+        .expect("run merge");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let merged: Value = serde_json::from_slice(&out.stdout).expect("merged report");
+
+    let out = scan_orgs(&sf, &orgs);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let whole: Value = serde_json::from_slice(&out.stdout).expect("report");
+
+    let identities = |report: &Value| -> BTreeSet<(String, String, String, String)> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+                (
+                    s(&f["check_id"]),
+                    s(&f["resource"]["id"]),
+                    s(&f["status"]),
+                    s(&f["fingerprint"]),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(scope_ids(&merged), scope_ids(&whole));
+    assert_eq!(identities(&merged), identities(&whole));
+    assert_eq!(merged["summary"], whole["summary"]);
+
+    // Sharding needs orgs named by alias.
+    let out = mamori()
+        .env("SF_ACCESS_TOKEN", TOKEN)
+        .args(["scan", "salesforce", "--instance-url", "http://127.0.0.1:9"])
+        .args(["--shard", "1/2"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
 
 #[test]

@@ -176,7 +176,7 @@ pub enum ProviderCommand {
     Aws(AwsArgs),
     /// Scan Google Cloud projects.
     Gcp(GcpArgs),
-    /// Scan a Salesforce org.
+    /// Scan one or several Salesforce orgs.
     Salesforce(SalesforceArgs),
     /// Probe a Salesforce (Experience Cloud) site from outside, as its guest user: no
     /// credentials, read-only requests only. Probe only sites you are authorised to test.
@@ -279,9 +279,10 @@ pub struct GcpArgs {
 /// `mamori scan salesforce`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SalesforceArgs {
-    /// An org alias or username known to the Salesforce CLI (`sf org display`).
-    #[arg(long, value_name = "ALIAS")]
-    pub target_org: Option<String>,
+    /// An org alias or username known to the Salesforce CLI (`sf org display`); repeat to
+    /// scan several orgs into one report (one scope per org).
+    #[arg(long = "target-org", value_name = "ALIAS")]
+    pub target_orgs: Vec<String>,
     /// The org's instance URL, used with `SF_ACCESS_TOKEN` or the JWT flow.
     #[arg(long, env = "SF_INSTANCE_URL", value_name = "URL")]
     pub instance_url: Option<String>,
@@ -301,6 +302,10 @@ pub struct SalesforceArgs {
         default_value = "https://login.salesforce.com"
     )]
     pub login_url: String,
+    /// Scan only shard I of N of the `--target-org` orgs (deterministic by alias); run N
+    /// copies and join their JSON reports with `mamori merge`.
+    #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse, requires = "target_orgs")]
+    pub shard: Option<crate::shard::Shard>,
 }
 
 impl From<&AwsArgs> for crate::collect::request::AwsRequest {
@@ -358,12 +363,13 @@ impl From<&TerraformArgs> for crate::collect::request::TerraformRequest {
 impl From<&SalesforceArgs> for crate::collect::request::SalesforceRequest {
     fn from(a: &SalesforceArgs) -> Self {
         Self {
-            target_org: a.target_org.clone(),
+            target_orgs: a.target_orgs.clone(),
             instance_url: a.instance_url.clone(),
             client_id: a.client_id.clone(),
             jwt_key_file: a.jwt_key_file.clone(),
             username: a.username.clone(),
             login_url: a.login_url.clone(),
+            shard: a.shard,
         }
     }
 }

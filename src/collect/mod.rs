@@ -40,6 +40,14 @@ impl CollectError {
             help: Some(help.into()),
         }
     }
+
+    /// How to fix it, when known.
+    pub fn help(&self) -> Option<&str> {
+        match self {
+            CollectError::Fatal { help, .. } => help.as_deref(),
+            CollectError::Config(_) => None,
+        }
+    }
 }
 
 /// The error for a provider this build was compiled without.

@@ -9,6 +9,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 #[derive(Clone)]
 pub struct Progress {
     multi: Option<MultiProgress>,
+    quiet: bool,
 }
 
 impl Progress {
@@ -17,12 +18,28 @@ impl Progress {
         let enabled = !quiet && std::io::stderr().is_terminal();
         Progress {
             multi: enabled.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            quiet,
         }
     }
 
     /// No progress output.
     pub fn hidden() -> Self {
-        Progress { multi: None }
+        Progress {
+            multi: None,
+            quiet: true,
+        }
+    }
+
+    /// Prints `warning: MESSAGE` on standard error (above the bars), unless quiet.
+    pub fn warn(&self, message: &str) {
+        let line = format!("warning: {message}");
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(line);
+            }
+            None if !self.quiet => eprintln!("{line}"),
+            None => {}
+        }
     }
 
     /// A spinner with a message; finish it with [`ProgressBar::finish_and_clear`].

@@ -63,11 +63,12 @@ pub struct GcpRequest {
     pub shard: Option<Shard>,
 }
 
-/// One Salesforce org and how to authenticate to it.
+/// Salesforce orgs and how to authenticate to them.
 #[derive(Debug, Clone, Default)]
 pub struct SalesforceRequest {
-    /// A Salesforce CLI alias or username (`sf org display`).
-    pub target_org: Option<String>,
+    /// Salesforce CLI aliases or usernames (`sf org display`), one per org; empty with
+    /// `instance_url` or the JWT flow.
+    pub target_orgs: Vec<String>,
     /// The instance URL (with `SF_ACCESS_TOKEN` or the JWT flow).
     pub instance_url: Option<String>,
     /// Connected app consumer key for the JWT bearer flow.
@@ -78,6 +79,8 @@ pub struct SalesforceRequest {
     pub username: Option<String>,
     /// Login URL (audience) of the JWT bearer flow.
     pub login_url: String,
+    /// Only this shard of `target_orgs` (by alias).
+    pub shard: Option<Shard>,
 }
 
 /// A Terraform plan or state to map onto the live kinds.

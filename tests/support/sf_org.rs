@@ -31,6 +31,9 @@ use serde_json::{Value, json};
 /// The access token the fixture org accepts.
 pub const TOKEN: &str = "00DFIXTURE0000001!AQ4AQFixtureSecretTokenValue";
 
+/// The org id of the fixtures (`Organization.Id`).
+pub const ORG_ID: &str = "00DFX0000000001AAA";
+
 /// How the fixture org behaves.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -51,6 +54,58 @@ pub struct Options {
     /// Answers name sites under this base URL instead of `https://fixture.my.site.com`
     /// (to point them at a local fake site).
     pub site_base: Option<String>,
+    /// Answers give this org id instead of [`ORG_ID`] (to run several distinct orgs).
+    pub org_id: Option<String>,
+}
+
+/// A fake Salesforce CLI: a directory with an `sf` script answering
+/// `sf org display --json -o ALIAS` with a session of the fixture org named ALIAS, and
+/// failing as the real CLI does for any other alias. Put [`FakeSfCli::path`] on `PATH`.
+#[cfg(unix)]
+pub struct FakeSfCli {
+    /// `PATH` with the script's directory first.
+    pub path: String,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(unix)]
+impl FakeSfCli {
+    /// A CLI knowing the `(alias, org, access token)` sessions ([`TOKEN`] is the one the
+    /// orgs accept).
+    pub fn new(sessions: &[(&str, &FixtureOrg, &str)]) -> FakeSfCli {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cases = String::new();
+        for (alias, org, token) in sessions {
+            let display = json!({
+                "status": 0,
+                "result": {
+                    "id": org.org_id, "apiVersion": "64.0", "accessToken": token,
+                    "instanceUrl": org.url, "username": "admin1@fixture.example", "alias": alias,
+                    "connectedStatus": "Connected"
+                }
+            });
+            cases.push_str(&format!("  '{alias}') cat <<'EOF'\n{display}\nEOF\n  ;;\n"));
+        }
+        let script = format!(
+            r#"#!/bin/sh
+[ "$1 $2 $3 $4" = "org display --json -o" ] || exit 2
+case "$5" in
+{cases}  *) echo "{{\"status\":1,\"message\":\"No authorization information found for $5.\"}}"; exit 1 ;;
+esac
+"#
+        );
+        let sf = dir.path().join("sf");
+        std::fs::write(&sf, script).expect("write sf");
+        std::fs::set_permissions(&sf, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let path = format!(
+            "{}:{}",
+            dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        FakeSfCli { path, _dir: dir }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +124,8 @@ struct State {
 pub struct FixtureOrg {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The org id its answers give.
+    pub org_id: String,
     state: Arc<Mutex<State>>,
 }
 
@@ -249,6 +306,7 @@ impl FixtureOrg {
                 });
             }
         }
+        let org_id = options.org_id.clone().unwrap_or_else(|| ORG_ID.to_string());
         let org = Arc::new(Org {
             queries,
             describes,
@@ -269,7 +327,7 @@ impl FixtureOrg {
                 });
             }
         });
-        FixtureOrg { url, state }
+        FixtureOrg { url, org_id, state }
     }
 
     /// Requests the org could not answer from its fixtures.
@@ -444,14 +502,20 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
         org.options.api_used_before + st.served
     };
     let limit = org.options.api_limit.unwrap_or(15000);
-    let body = match &org.options.site_base {
-        Some(base) => serde_json::from_str(
-            &body
-                .to_string()
-                .replace("https://fixture.my.site.com", base),
-        )
-        .unwrap_or(body),
-        None => body,
+    let replacements = [
+        ("https://fixture.my.site.com", &org.options.site_base),
+        (ORG_ID, &org.options.org_id),
+    ];
+    let body = if replacements.iter().any(|(_, to)| to.is_some()) {
+        let mut text = body.to_string();
+        for (from, to) in replacements {
+            if let Some(to) = to {
+                text = text.replace(from, to);
+            }
+        }
+        serde_json::from_str(&text).unwrap_or(body)
+    } else {
+        body
     };
     respond(&stream, status, &body, &format!("api-usage={used}/{limit}"))
 }

@@ -1,7 +1,7 @@
 //! Authentication to a Salesforce org, in this order of preference:
 //!
 //! 1. `--target-org ALIAS`: the Salesforce CLI's stored session, read through
-//!    `sf org display --json -o ALIAS` (`accessToken`, `instanceUrl`);
+//!    `sf org display --json -o ALIAS` (`accessToken`, `instanceUrl`, `id`);
 //! 2. the OAuth 2.0 JWT bearer flow (`--client-id`, `--jwt-key-file`, `--username`,
 //!    `--login-url`), for CI: an RS256-signed assertion exchanged at
 //!    `{login-url}/services/oauth2/token`;
@@ -33,6 +33,8 @@ pub struct Session {
     pub token: AccessToken,
     /// How the session was obtained, for the scope's attributes (`sf-cli`, `jwt`, `token`).
     pub method: &'static str,
+    /// The org id, when known before any API call (the Salesforce CLI reports it).
+    pub org_id: Option<String>,
 }
 
 /// The claims of a JWT bearer assertion.
@@ -53,8 +55,8 @@ pub async fn authenticate(
     args: &SalesforceRequest,
     http: &reqwest::Client,
 ) -> Result<Session, CollectError> {
-    if let Some(alias) = &args.target_org {
-        return from_sf_cli(alias).await;
+    if let Some(alias) = args.target_orgs.first() {
+        return sf_cli_session(alias).await;
     }
     if args.client_id.is_some() || args.jwt_key_file.is_some() {
         return jwt_bearer(args, http).await;
@@ -67,6 +69,7 @@ pub async fn authenticate(
             instance_url: normalize_instance(url)?,
             token: AccessToken::new(token.trim()),
             method: "token",
+            org_id: None,
         }),
         (Some(_), None) => Err(CollectError::Config(format!(
             "{TOKEN_ENV} is set but no instance URL: pass --instance-url URL (or set SF_INSTANCE_URL)"
@@ -79,7 +82,7 @@ pub async fn authenticate(
 }
 
 /// Reads the Salesforce CLI's session for an alias or username.
-async fn from_sf_cli(alias: &str) -> Result<Session, CollectError> {
+pub async fn sf_cli_session(alias: &str) -> Result<Session, CollectError> {
     let output = tokio::process::Command::new("sf")
         .args(["org", "display", "--json", "-o", alias])
         .env("SF_DISABLE_AUTOUPDATE", "true")
@@ -108,6 +111,7 @@ async fn from_sf_cli(alias: &str) -> Result<Session, CollectError> {
                 instance_url: normalize_instance(&url)?,
                 token,
                 method: "sf-cli",
+                org_id: field("id"),
             })
         }
         _ => {
@@ -215,6 +219,7 @@ async fn jwt_bearer(
             instance_url: normalize_instance(&instance)?,
             token: AccessToken::new(token),
             method: "jwt",
+            org_id: None,
         }),
         _ => Err(CollectError::fatal(
             format!("the token endpoint {endpoint} returned no access_token/instance_url"),

@@ -1,4 +1,5 @@
-//! Salesforce collection: one org per scan, through the REST and Tooling APIs.
+//! Salesforce collection through the REST and Tooling APIs: one org, or several
+//! `--target-org`s collected concurrently into one inventory (one scope per org).
 //!
 //! [`auth`] obtains a session, [`client`] speaks the API (version discovery, SOQL paging,
 //! describe, retries, error bodies), and one module per area normalizes what it reads
@@ -15,7 +16,8 @@
 //!
 //! A query the user may not run becomes a [`CollectionError`] naming the missing
 //! permission and the kinds it leaves incomplete; the checks of those kinds then report
-//! `error`. Only a refused session (or an unreachable org) stops the scan.
+//! `error`. Only a refused session (or an unreachable org) stops the scan; of several
+//! orgs, it stops only that org's collection (see [`collect`]).
 
 pub mod access;
 pub mod apps;
@@ -32,6 +34,7 @@ pub mod sites;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde_json::{Map, Value};
 
 use self::client::{Api, ApiError, Client};
@@ -69,15 +72,205 @@ pub mod kinds {
     pub const CUSTOM_SETTING_SECRET: &str = "salesforce.custom_setting_secret";
     /// A file shared by public link (ContentDistribution).
     pub const CONTENT_DISTRIBUTION: &str = "salesforce.content_distribution";
+
+    /// Every kind above: what an org that could not be collected leaves unassessed.
+    pub const ALL: [&str; 14] = [
+        ORG,
+        HEALTH_CHECK_RISK,
+        SITE,
+        GUEST_PROFILE,
+        PROFILE,
+        PERMISSION_SET,
+        USER,
+        CONNECTED_APP,
+        REMOTE_SITE,
+        CSP_TRUSTED_SITE,
+        TRUSTED_IP_RANGE,
+        NAMED_CREDENTIAL,
+        CUSTOM_SETTING_SECRET,
+        CONTENT_DISTRIBUTION,
+    ];
 }
 
-/// Collects one org.
+/// `--target-org` orgs collected at the same time.
+const ORG_CONCURRENCY: usize = 4;
+
+/// Collects the requested orgs into one inventory, one scope per org.
+///
+/// One org (`--instance-url`, the JWT flow or a single `--target-org`) stops the scan when
+/// its session is refused or it cannot be reached. Of several `--target-org`s (those of
+/// the request's shard, when it has one), up to [`ORG_CONCURRENCY`] are collected at once,
+/// and an org that cannot be authenticated or reached becomes a collection error over
+/// every kind ([`kinds::ALL`]), so its checks report `error`; the scan stops only when no
+/// org could be collected.
 pub async fn collect(
     args: &SalesforceRequest,
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
     let http = client::http_client()?;
-    let session = auth::authenticate(args, &http).await?;
+    let mut aliases: Vec<&str> = Vec::new();
+    for alias in &args.target_orgs {
+        if !aliases.contains(&alias.as_str()) {
+            aliases.push(alias);
+        }
+    }
+    let several = aliases.len() > 1;
+    if let Some(shard) = args.shard {
+        aliases.retain(|a| shard.owns(a));
+        if aliases.is_empty() {
+            return Ok(Inventory::new());
+        }
+    }
+    if !several {
+        let session = auth::authenticate(args, &http).await?;
+        return collect_org(http, session, progress).await;
+    }
+
+    let results: Vec<(&str, Result<Inventory, Unreached>)> = futures::stream::iter(aliases)
+        .map(|alias| {
+            let target = collect_target(http.clone(), alias, progress);
+            async move { (alias, target.await) }
+        })
+        .buffered(ORG_CONCURRENCY)
+        .collect()
+        .await;
+    let scanned = |inv: &Inventory, id: &str| inv.scopes.iter().any(|s| s.id == id);
+    let mut inv = Inventory::new();
+    let mut unreached = Vec::new();
+    for (alias, result) in results {
+        match result {
+            // Two aliases of one org: its resources once.
+            Ok(org) if org.scopes.iter().any(|s| scanned(&inv, &s.id)) => {
+                progress.warn(&format!(
+                    "`{alias}` is an org already scanned under another alias; skipped"
+                ));
+            }
+            Ok(org) => inv.merge(org),
+            Err(u) => unreached.push(u),
+        }
+    }
+    // Each collected org brought its scope.
+    if inv.scopes.is_empty() {
+        return Err(Unreached::none_collected(unreached));
+    }
+    for u in &unreached {
+        // Its org may have been scanned under another alias.
+        let elsewhere = scanned(&inv, &u.scope);
+        progress.warn(&format!(
+            "Salesforce org `{}` not scanned{}: {}",
+            u.alias,
+            if elsewhere {
+                " (its org was, under another alias)"
+            } else {
+                ", its checks report error"
+            },
+            u.describe()
+        ));
+        if !elsewhere {
+            inv.merge(u.inventory());
+        }
+    }
+    Ok(inv)
+}
+
+/// Collects one `--target-org` of several; a failure keeps the scope it belongs to.
+async fn collect_target(
+    http: reqwest::Client,
+    alias: &str,
+    progress: &Progress,
+) -> Result<Inventory, Unreached> {
+    let unreached = |scope: &str, operation, error| Unreached {
+        alias: alias.to_string(),
+        scope: scope.to_string(),
+        operation,
+        error,
+    };
+    let session = auth::sf_cli_session(alias)
+        .await
+        .map_err(|e| unreached(alias, "sf org display", e))?;
+    let scope = session.org_id.clone().unwrap_or_else(|| alias.to_string());
+    collect_org(http, session, progress)
+        .await
+        .map_err(|e| unreached(&scope, "collect", e))
+}
+
+/// An org of several that could not be authenticated or reached.
+struct Unreached {
+    /// Its `--target-org`.
+    alias: String,
+    /// Its org id when the Salesforce CLI reported one, else the alias.
+    scope: String,
+    /// What failed: `sf org display` or the collection.
+    operation: &'static str,
+    /// Why.
+    error: CollectError,
+}
+
+impl Unreached {
+    /// The error and, when known, how to fix it.
+    fn describe(&self) -> String {
+        match self.error.help() {
+            Some(help) => format!("{} ({help})", self.error),
+            None => self.error.to_string(),
+        }
+    }
+
+    /// Its scope and one collection error over every kind, so that its checks report
+    /// `error`, never `pass`.
+    fn inventory(&self) -> Inventory {
+        let mut inv = Inventory::new();
+        inv.scopes.push(Scope {
+            provider: Provider::Salesforce,
+            id: self.scope.clone(),
+            name: None,
+            regions: Vec::new(),
+            attributes: BTreeMap::from([("target_org".to_string(), self.alias.clone())]),
+        });
+        inv.errors.push(CollectionError {
+            provider: Provider::Salesforce,
+            scope: self.scope.clone(),
+            service: "salesforce".to_string(),
+            region: None,
+            operation: self.operation.to_string(),
+            code: "ORG_NOT_SCANNED".to_string(),
+            message: self.describe(),
+            kinds: kinds::ALL.iter().map(|k| k.to_string()).collect(),
+            resource_id: None,
+            fields: Vec::new(),
+        });
+        inv
+    }
+
+    /// The error when no org could be collected: the org's own when there was one.
+    fn none_collected(mut all: Vec<Unreached>) -> CollectError {
+        if all.len() == 1
+            && let Some(only) = all.pop()
+        {
+            return only.error;
+        }
+        let lines: Vec<String> = all
+            .iter()
+            .map(|u| format!("  `{}`: {}", u.alias, u.error))
+            .collect();
+        let mut helps: Vec<&str> = all.iter().filter_map(|u| u.error.help()).collect();
+        helps.dedup();
+        CollectError::Fatal {
+            message: format!(
+                "none of the {} Salesforce orgs could be scanned:\n{}",
+                all.len(),
+                lines.join("\n")
+            ),
+            help: (!helps.is_empty()).then(|| helps.join("; ")),
+        }
+    }
+}
+
+/// Collects the org of a session.
+async fn collect_org(
+    http: reqwest::Client,
+    session: auth::Session,
+    progress: &Progress,
+) -> Result<Inventory, CollectError> {
     let client = Client::connect(http, &session.instance_url, session.token.clone()).await?;
     let bar = progress.task(format!("Salesforce {}", client.instance()));
 
@@ -543,6 +736,24 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unreached_org_leaves_every_org_check_unassessed() {
+        let set = crate::checks::load(&[]).expect("built-in checks");
+        let outside_in = [probe::kinds::GUEST_SITE, probe::kinds::GUEST_OBJECT];
+        for c in set
+            .checks
+            .iter()
+            .filter(|c| c.provider == Provider::Salesforce)
+        {
+            let kind = c.resource_kind.as_str();
+            assert!(
+                kinds::ALL.contains(&kind) || outside_in.contains(&kind),
+                "{}: kind {kind} is missing from kinds::ALL",
+                c.id
+            );
+        }
+    }
 
     #[test]
     fn snake_case_data_keys() {
