@@ -284,8 +284,19 @@ fn organization_scan_covers_every_account_and_shards_merge_to_the_same_report() 
     let mut owners: BTreeMap<String, usize> = BTreeMap::new();
     for i in 1..=4 {
         let path = dir.path().join(format!("part-{i}.json"));
+        let inv = dir.path().join(format!("inventory-{i}.json"));
         let shard = format!("{i}/4");
-        let part = scan_org(&proxy.url, &analyzer.url, &path, &["--shard", &shard]);
+        let part = scan_org(
+            &proxy.url,
+            &analyzer.url,
+            &path,
+            &[
+                "--shard",
+                &shard,
+                "--save-inventory",
+                inv.to_str().expect("utf-8"),
+            ],
+        );
         for sc in part["scan"]["scopes"].as_array().expect("scopes") {
             *owners.entry(s(sc, "id").to_string()).or_default() += 1;
         }
@@ -322,6 +333,48 @@ fn organization_scan_covers_every_account_and_shards_merge_to_the_same_report() 
     assert_eq!(ids(&merged), ids(&full), "scopes");
     let errs = |r: &Value| r["scan"]["collection_errors"].as_array().map(Vec::len);
     assert_eq!(errs(&merged), errs(&full), "collection errors");
+
+    // The shards' saved inventories merge the same way, and evaluate offline to the same.
+    let all_inv = dir.path().join("inventory-all.json");
+    let mut args = vec!["merge".to_string()];
+    args.extend((1..=4).map(|i| {
+        dir.path()
+            .join(format!("inventory-{i}.json"))
+            .display()
+            .to_string()
+    }));
+    args.extend(["-o".to_string(), all_inv.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = mamori(&proxy.url, &analyzer.url, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let offline_path = dir.path().join("offline.json");
+    let o = mamori(
+        &proxy.url,
+        &analyzer.url,
+        &[
+            "scan",
+            "--inventory",
+            all_inv.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--quiet",
+            "--output",
+            offline_path.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let offline: Value =
+        serde_json::from_str(&std::fs::read_to_string(&offline_path).expect("offline"))
+            .expect("JSON");
+    assert_eq!(
+        outcome(&offline),
+        outcome(&full),
+        "merged inventories evaluate differently"
+    );
 }
 
 #[test]

@@ -149,7 +149,31 @@ fn release_workflow_matches_the_workflow_schema_and_packages_every_target() {
 
 #[test]
 fn sharding_recipes_are_valid_and_consistent() {
-    let workflow = valid_workflow("docs/examples/github-sharded.yml");
+    for (workflow, job) in [
+        (
+            "docs/examples/github-sharded.yml",
+            "docs/examples/k8s-indexed-job.yaml",
+        ),
+        (
+            "docs/examples/github-sharded-aws-org.yml",
+            "docs/examples/k8s-indexed-job-aws-org.yaml",
+        ),
+    ] {
+        sharding_recipe(workflow, job);
+    }
+}
+
+/// The scan arguments parse as a mamori command line.
+fn parses(args: &[&str]) {
+    use clap::Parser;
+    let argv = std::iter::once("mamori").chain(args.iter().copied());
+    if let Err(e) = mamori::cli::Cli::try_parse_from(argv) {
+        panic!("{args:?} does not parse: {e}");
+    }
+}
+
+fn sharding_recipe(workflow: &str, k8s: &str) {
+    let workflow = valid_workflow(workflow);
     let shards = workflow["jobs"]["scan"]["strategy"]["matrix"]["shard"]
         .as_array()
         .expect("shard matrix")
@@ -164,7 +188,7 @@ fn sharding_recipes_are_valid_and_consistent() {
 
     // The Kubernetes recipe: an Indexed Job whose index becomes the shard, and a merge
     // of exactly its completions.
-    let text = read("docs/examples/k8s-indexed-job.yaml");
+    let text = read(k8s);
     let docs: Vec<Value> = serde_yaml_ng::Deserializer::from_str(&text)
         .map(|d| serde::Deserialize::deserialize(d).expect("YAML document"))
         .collect();
@@ -185,6 +209,11 @@ fn sharding_recipes_are_valid_and_consistent() {
         let expanded = shard.replace("$(JOB_COMPLETION_INDEX)", &k.to_string());
         let s = mamori::shard::Shard::parse(&expanded).expect("valid shard");
         assert_eq!((s.index, s.count), (k + 1, n));
+        let expanded_args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("$(JOB_COMPLETION_INDEX)", &k.to_string()))
+            .collect();
+        parses(&expanded_args.iter().map(String::as_str).collect::<Vec<_>>());
     }
     let merge_args =
         serde_json::to_string(&docs[1]["spec"]["template"]["spec"]["containers"][0]["args"])

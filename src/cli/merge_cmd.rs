@@ -17,7 +17,8 @@ use crate::report::Format;
 /// `mamori merge`.
 #[derive(Debug, Args)]
 pub struct MergeArgs {
-    /// Findings JSON documents (`mamori scan --format json`), two or more.
+    /// Findings JSON documents (`mamori scan --format json`), or inventories
+    /// (`--save-inventory`), two or more.
     #[arg(value_name = "PART", num_args = 1.., required = true)]
     pub parts: Vec<PathBuf>,
     /// Output format of the merged report; repeat (or separate with commas) with `--output-dir`.
@@ -84,8 +85,68 @@ pub fn merge(parts: Vec<ScanReport>) -> Option<ScanReport> {
     Some(all)
 }
 
+/// Whether the file is an inventory (top-level `resources`) rather than a findings report.
+fn is_inventory(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| {
+            serde_json::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(&t)
+                .ok()
+        })
+        .is_some_and(|m| m.contains_key("resources") && !m.contains_key("findings"))
+}
+
+/// Joins inventories into one (see the module docs).
+fn merge_inventories(args: &MergeArgs) -> u8 {
+    let mut all: Option<crate::inventory::Inventory> = None;
+    for p in &args.parts {
+        let part = match crate::inventory::Inventory::load(p) {
+            Ok(i) => i,
+            Err(e) => {
+                report_error(PlainError::with_help(
+                    e.to_string(),
+                    "parts must all be inventories (`--save-inventory`) or all findings JSON",
+                ));
+                return exit::USAGE;
+            }
+        };
+        match &mut all {
+            None => all = Some(part),
+            Some(inv) => {
+                if part.collected_at > inv.collected_at {
+                    inv.collected_at.clone_from(&part.collected_at);
+                }
+                inv.merge(part);
+            }
+        }
+    }
+    let Some(mut inv) = all else {
+        return exit::USAGE;
+    };
+    inv.normalize();
+    let written = match &args.output {
+        Some(path) => inv.save(path).map_err(|e| e.to_string()),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(inv.to_json().as_bytes())
+                .map_err(|e| e.to_string())
+        }
+    };
+    match written {
+        Ok(()) => exit::OK,
+        Err(e) => {
+            report_error(PlainError::new(e));
+            exit::USAGE
+        }
+    }
+}
+
 /// Runs `mamori merge`; returns the exit code.
 pub fn run(args: &MergeArgs) -> u8 {
+    if args.parts.first().is_some_and(|p| is_inventory(p)) {
+        return merge_inventories(args);
+    }
     let mut parts = Vec::new();
     for p in &args.parts {
         match super::report_cmd::load(p) {

@@ -448,6 +448,15 @@ impl Inventory {
                     &b.resource_id,
                 ))
         });
+        // The same scope, resource or error collected by two parts (e.g. the organization
+        // itself, read by every shard of an organization scan) is kept once.
+        self.scopes
+            .dedup_by(|a, b| a.provider == b.provider && a.id == b.id);
+        self.resources.dedup_by(|a, b| {
+            (a.provider, &a.scope, &a.kind, &a.region, &a.id)
+                == (b.provider, &b.scope, &b.kind, &b.region, &b.id)
+        });
+        self.errors.dedup();
     }
 }
 

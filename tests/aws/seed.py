@@ -52,6 +52,8 @@ def seed_iam():
     iam.put_group_policy(GroupName="good-group", PolicyName="read", PolicyDocument=read_only)
     iam.create_group(GroupName="bad-group-admin")
     iam.put_group_policy(GroupName="bad-group-admin", PolicyName="admin", PolicyDocument=admin)
+    # The customer-managed administrator policy, attached (CIS: admin policies not attached).
+    iam.attach_group_policy(GroupName="bad-group-admin", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/bad-policy-admin")
 
     # A user with permissions through a group only, no password, no keys.
     iam.create_user(UserName="good-user")

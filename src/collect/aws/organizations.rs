@@ -192,7 +192,12 @@ async fn read_tree(c: &aws_sdk_organizations::Client) -> Result<Tree, CollectErr
                     id: id.to_string(),
                     arn: a.arn().map(str::to_string),
                     name: a.name().map(str::to_string),
-                    status: a.status().map(|s| s.as_str().to_string()),
+                    // `State` replaced `Status`, which AWS retired on 2026-09-09; older
+                    // endpoints (and emulators) may still answer only `Status`.
+                    status: a
+                        .state()
+                        .map(|s| s.as_str().to_string())
+                        .or_else(|| a.status().map(|s| s.as_str().to_string())),
                     joined_method: a.joined_method().map(|m| m.as_str().to_string()),
                     path: path.clone(),
                 });
@@ -434,7 +439,11 @@ pub(crate) async fn collect(
     } else {
         None
     };
-    organization_resource(&ctx, &c, &tree, home_region).await;
+    // The organization's own resource belongs to the management account's scope: it is
+    // read when that account is selected (always in a full scan; in exactly one shard).
+    if selected.iter().any(|m| m.id == tree.management_account) {
+        organization_resource(&ctx, &c, &tree, home_region).await;
+    }
     for m in &selected {
         member_resource(&ctx, &tree, m, scps.as_ref());
     }
