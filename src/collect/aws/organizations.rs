@@ -299,17 +299,28 @@ fn scope_of(m: &Member, skipped: Option<&str>) -> Scope {
     }
 }
 
+/// What every member account's scan shares.
+struct Shared<'a> {
+    req: &'a AwsRequest,
+    org: &'a AwsOrganizationRequest,
+    sdk: &'a SdkConfig,
+    home_region: &'a str,
+    caller: &'a Identity,
+    progress: &'a Progress,
+    limit: &'a Semaphore,
+}
+
 /// Scans one member account: enters it, lists its regions, collects it.
-async fn scan_member(
-    req: &AwsRequest,
-    org: &AwsOrganizationRequest,
-    sdk: &SdkConfig,
-    home_region: &str,
-    caller: &Identity,
-    member: &Member,
-    progress: &Progress,
-    limit: &Semaphore,
-) -> Inventory {
+async fn scan_member(shared: &Shared<'_>, member: &Member) -> Inventory {
+    let Shared {
+        req,
+        org,
+        sdk,
+        home_region,
+        caller,
+        progress,
+        limit,
+    } = *shared;
     let (clients, identity) = if member.id == caller.account {
         (
             Clients::new(sdk.clone(), home_region.to_string()),
@@ -449,13 +460,23 @@ pub(crate) async fn collect(
     }
     pb.finish_and_clear();
 
+    let shared = Shared {
+        req,
+        org,
+        sdk,
+        home_region,
+        caller,
+        progress,
+        limit,
+    };
     let results: Arc<Mutex<Vec<Inventory>>> = Arc::new(Mutex::new(Vec::new()));
     futures::stream::iter(selected.iter().copied())
         .for_each_concurrent(ACCOUNTS_IN_FLIGHT, |m| {
             let results = results.clone();
+            let shared = &shared;
             async move {
                 let part = if m.active() {
-                    scan_member(req, org, sdk, home_region, caller, m, progress, limit).await
+                    scan_member(shared, m).await
                 } else {
                     let mut inv = Inventory::new();
                     let why = format!(
