@@ -1,5 +1,5 @@
-//! `--shard I/N`: a deterministic 1/N of the scopes (projects today; accounts and orgs
-//! as those collectors enumerate several), so N copies of one command, each with its own
+//! `--shard I/N`: a deterministic 1/N of the scopes (GCP projects, AWS accounts of an
+//! organization, Salesforce orgs), so N copies of one command, each with its own
 //! I, cover everything without overlap, and `mamori merge` joins their reports. A scope
 //! belongs to shard `1 + (first 8 bytes of SHA-256(scope id)) mod N`: it does not depend
 //! on the order or on which other scopes exist, so a scope never moves when others come or go.
