@@ -435,3 +435,60 @@ fn refused_credentials_exit_3_with_a_clear_message() {
     assert_eq!(out.status.code(), Some(3), "stderr: {stderr}");
     assert!(stderr.contains("GetCallerIdentity"), "{stderr}");
 }
+
+#[test]
+fn max_concurrency_bounds_requests_in_flight() {
+    let Some(bin) = harness::moto_server_path() else {
+        return;
+    };
+    let moto = Moto::start(&bin);
+    moto.seed();
+    // A slow path to moto (20 ms a request) that records how many requests overlap.
+    let port = moto.port();
+    let now = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (n, p) = (now.clone(), peak.clone());
+    let slow = Stub::start(move |req: &Message| {
+        use std::sync::atomic::Ordering::SeqCst;
+        let cur = n.fetch_add(1, SeqCst) + 1;
+        p.fetch_max(cur, SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let reply = harness::forward(port, req);
+        n.fetch_sub(1, SeqCst);
+        reply
+    });
+    let s3 = Stub::s3_fixing_proxy(port);
+    let analyzer = access_analyzer_stub();
+    let env = [
+        ("AWS_ENDPOINT_URL_S3", s3.url.as_str()),
+        ("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer.url.as_str()),
+    ];
+    let limited = report(&scan(&slow.url, &env, &["--max-concurrency", "3"]));
+    let seen = peak.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        seen <= 3,
+        "{seen} requests in flight with --max-concurrency 3"
+    );
+    assert!(seen >= 2, "requests never overlapped ({seen})");
+    let direct = report(&scan(&moto.url, &env, &[]));
+    let outcome = |r: &Value| -> Vec<(String, String, String)> {
+        let mut v: Vec<_> = with_status(r, "fail")
+            .chain(with_status(r, "pass"))
+            .chain(with_status(r, "error"))
+            .map(|f| {
+                (
+                    f["check_id"].as_str().unwrap_or_default().to_string(),
+                    f["resource"]["id"].as_str().unwrap_or_default().to_string(),
+                    f["status"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        outcome(&limited),
+        outcome(&direct),
+        "the limit changed the findings"
+    );
+}

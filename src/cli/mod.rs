@@ -256,6 +256,11 @@ pub struct AwsArgs {
     /// id); run N copies and join their JSON reports with `mamori merge`.
     #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse, requires = "organization")]
     pub shard: Option<crate::shard::Shard>,
+    /// AWS requests in flight at most, over every account, region and service (AWS's
+    /// per-service rate limits are met well before the default at a region's round
+    /// trip; throttled calls are retried with backoff).
+    #[arg(long, value_name = "N", default_value_t = crate::collect::request::DEFAULT_AWS_MAX_CONCURRENCY)]
+    pub max_concurrency: usize,
 }
 
 /// `mamori scan gcp`.
@@ -323,6 +328,7 @@ impl From<&AwsArgs> for crate::collect::request::AwsRequest {
                     ous: a.ous.clone(),
                     shard: a.shard,
                 }),
+            max_concurrency: a.max_concurrency,
         }
     }
 }

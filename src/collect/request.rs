@@ -7,7 +7,7 @@ use crate::shard::Shard;
 
 /// One AWS account, the current credentials' (or `profile`'s), or every selected
 /// account of their organization.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AwsRequest {
     /// Regions to scan; empty = every enabled region (of each account).
     pub regions: Vec<String>,
@@ -15,6 +15,22 @@ pub struct AwsRequest {
     pub profile: Option<String>,
     /// Scan the organization the credentials manage instead of their own account.
     pub organization: Option<AwsOrganizationRequest>,
+    /// Requests in flight at most, across every account, region and service.
+    pub max_concurrency: usize,
+}
+
+/// The default of [`AwsRequest::max_concurrency`].
+pub const DEFAULT_AWS_MAX_CONCURRENCY: usize = 64;
+
+impl Default for AwsRequest {
+    fn default() -> Self {
+        AwsRequest {
+            regions: Vec::new(),
+            profile: None,
+            organization: None,
+            max_concurrency: DEFAULT_AWS_MAX_CONCURRENCY,
+        }
+    }
 }
 
 /// The role AWS Organizations creates in every account it creates.

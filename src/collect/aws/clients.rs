@@ -32,7 +32,27 @@ pub(crate) async fn load_sdk_config(args: &AwsRequest) -> SdkConfig {
     if let Some(r) = args.regions.first() {
         loader = loader.region(Region::new(r.clone()));
     }
-    loader.load().await
+    // Every client of the scan (member accounts' and credential providers' included)
+    // shares one HTTP client and so one limit on requests in flight.
+    let http = super::limit::Limited::new(default_http_client(), args.max_concurrency);
+    loader.http_client(http).load().await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc, proxies from the
+/// environment), built here so that it can be wrapped.
+fn default_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig, tls};
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(c) = components {
+            conn.set_sleep_impl(c.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
 }
 
 /// Builds service clients on demand, one per (service, region), sharing one SDK

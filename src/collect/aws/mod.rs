@@ -21,6 +21,7 @@ mod errors;
 mod guardduty;
 mod iam;
 mod kms;
+mod limit;
 mod organizations;
 pub use super::aws_policy as policy;
 mod rds;
