@@ -16,7 +16,7 @@ mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use harness::{Message, Moto, Reply, Stub};
 use serde_json::Value;
@@ -75,31 +75,12 @@ fn access_denied_json_stub() -> Stub {
 
 /// Runs `mamori scan aws` against the given endpoints.
 fn scan(endpoint: &str, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mamori"));
+    let mut cmd = harness::mamori_against(env!("CARGO_BIN_EXE_mamori"), endpoint);
     cmd.args(["scan", "aws", "--format", "json", "--quiet"]);
     for r in REGIONS {
         cmd.args(["--region", r]);
     }
     cmd.args(args);
-    for k in [
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ] {
-        cmd.env_remove(k);
-    }
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/nonexistent/mamori-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/mamori-test-credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", endpoint);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -129,6 +110,24 @@ fn with_status<'a>(r: &'a Value, status: &'a str) -> impl Iterator<Item = &'a Va
         .into_iter()
         .flatten()
         .filter(move |f| f["status"] == status)
+}
+
+/// (check, resource id, status) of every finding, sorted.
+fn outcome(rep: &Value) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = rep["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap_or_default().to_string(),
+                f["resource"]["id"].as_str().unwrap_or_default().to_string(),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 fn expected_fails_path() -> std::path::PathBuf {
@@ -319,22 +318,6 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         throttled_count > 50,
         "only {throttled_count} throttled replies"
     );
-    let outcome = |rep: &Value| -> Vec<(String, String, String)> {
-        let mut v: Vec<_> = rep["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                (
-                    f["check_id"].as_str().unwrap_or_default().to_string(),
-                    f["resource"]["id"].as_str().unwrap_or_default().to_string(),
-                    f["status"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
     assert_eq!(
         throttled_report["scan"]["collection_errors"],
         serde_json::json!([]),
@@ -471,21 +454,6 @@ fn max_concurrency_bounds_requests_in_flight() {
     );
     assert!(seen >= 2, "requests never overlapped ({seen})");
     let direct = report(&scan(&moto.url, &env, &[]));
-    let outcome = |r: &Value| -> Vec<(String, String, String)> {
-        let mut v: Vec<_> = with_status(r, "fail")
-            .chain(with_status(r, "pass"))
-            .chain(with_status(r, "error"))
-            .map(|f| {
-                (
-                    f["check_id"].as_str().unwrap_or_default().to_string(),
-                    f["resource"]["id"].as_str().unwrap_or_default().to_string(),
-                    f["status"].as_str().unwrap_or_default().to_string(),
-                )
-            })
-            .collect();
-        v.sort();
-        v
-    };
     assert_eq!(
         outcome(&limited),
         outcome(&direct),

@@ -12,7 +12,7 @@ mod harness;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use harness::{Message, Moto, Reply, Stub};
 use serde_json::Value;
@@ -23,27 +23,8 @@ fn access_analyzer_stub() -> Stub {
 }
 
 fn mamori(endpoint: &str, analyzer: &str, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mamori"));
-    cmd.args(args);
-    for k in [
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-    ] {
-        cmd.env_remove(k);
-    }
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/nonexistent/mamori-test-config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/mamori-test-credentials",
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", endpoint)
+    let mut cmd = harness::mamori_against(env!("CARGO_BIN_EXE_mamori"), endpoint);
+    cmd.args(args)
         .env("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer);
     cmd.output().expect("run mamori")
 }

@@ -34,6 +34,32 @@ pub fn moto_server_path() -> Option<PathBuf> {
     }
 }
 
+/// The mamori binary with only test credentials and `endpoint` in its AWS environment
+/// (no profile, role, region or metadata service from the machine running the tests).
+pub fn mamori_against(bin: &str, endpoint: &str) -> Command {
+    let mut cmd = Command::new(bin);
+    for k in [
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/nonexistent/mamori-test-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/mamori-test-credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint);
+    cmd
+}
+
 /// A free local TCP port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
