@@ -16,6 +16,7 @@ pub mod evaluate;
 pub mod findings;
 pub mod inventory;
 pub mod mutelist;
+pub mod patterns;
 pub mod pipeline;
 pub mod report;
 pub mod shard;

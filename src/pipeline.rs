@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
 use crate::checks::Check;
 use crate::findings::{BaselineState, ScanInfo, ScanReport, Severity, Status};
 use crate::inventory::{Inventory, now_rfc3339};
+use crate::patterns::globset;
 
 /// Which checks to run.
 #[derive(Debug, Clone, Default)]
@@ -22,22 +23,14 @@ pub struct Selection {
     pub min_severity: Option<Severity>,
 }
 
-fn globset(patterns: &[String]) -> Result<GlobSet, String> {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        b.add(Glob::new(p).map_err(|e| format!("invalid check pattern `{p}`: {e}"))?);
-    }
-    b.build().map_err(|e| e.to_string())
-}
-
 fn matches(set: &GlobSet, c: &Check) -> bool {
     set.is_match(&c.id) || c.aliases.iter().any(|a| set.is_match(a))
 }
 
 /// Applies a selection; errors on malformed globs.
 pub fn select(checks: &[Arc<Check>], sel: &Selection) -> Result<Vec<Arc<Check>>, String> {
-    let include = globset(&sel.include)?;
-    let exclude = globset(&sel.exclude)?;
+    let include = globset(&sel.include, "check")?;
+    let exclude = globset(&sel.exclude, "check")?;
     Ok(checks
         .iter()
         .filter(|c| sel.include.is_empty() || matches(&include, c))

@@ -85,45 +85,31 @@ pub fn merge(parts: Vec<ScanReport>) -> Option<ScanReport> {
     Some(all)
 }
 
-/// Whether the file is an inventory (top-level `resources`) rather than a findings report.
-fn is_inventory(path: &std::path::Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| {
-            serde_json::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(&t)
-                .ok()
-        })
-        .is_some_and(|m| m.contains_key("resources") && !m.contains_key("findings"))
+/// Whether a document is an inventory (top-level `resources`) rather than a findings report.
+fn is_inventory(text: &str) -> bool {
+    serde_json::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(text)
+        .is_ok_and(|m| m.contains_key("resources") && !m.contains_key("findings"))
 }
 
-/// Joins inventories into one (see the module docs).
-fn merge_inventories(args: &MergeArgs) -> u8 {
-    let mut all: Option<crate::inventory::Inventory> = None;
-    for p in &args.parts {
-        let part = match crate::inventory::Inventory::load(p) {
-            Ok(i) => i,
-            Err(e) => {
-                report_error(PlainError::with_help(
-                    e.to_string(),
-                    "parts must all be inventories (`--save-inventory`) or all findings JSON",
-                ));
-                return exit::USAGE;
-            }
-        };
-        match &mut all {
-            None => all = Some(part),
-            Some(inv) => {
-                if part.collected_at > inv.collected_at {
-                    inv.collected_at.clone_from(&part.collected_at);
-                }
-                inv.merge(part);
-            }
+/// Joins inventories into one (see the module docs); `first` is the first part's text.
+fn merge_inventories(args: &MergeArgs, first: &str) -> u8 {
+    let joined =
+        crate::inventory::Inventory::from_json(first, &args.parts[0].display().to_string())
+            .and_then(|inv| super::scan_cmd::join_inventories(inv, &args.parts[1..]));
+    let mut inv = match joined {
+        Ok(i) => i,
+        Err(e) => {
+            report_error(PlainError::with_help(
+                e.to_string(),
+                "parts must all be inventories (`--save-inventory`) or all findings JSON",
+            ));
+            return exit::USAGE;
         }
-    }
-    let Some(mut inv) = all else {
-        return exit::USAGE;
     };
-    inv.normalize();
+    if args.parts.len() == 1 {
+        // Joining normalizes when it adds parts; a lone part is normalized here.
+        inv.normalize();
+    }
     let written = match &args.output {
         Some(path) => inv.save(path).map_err(|e| e.to_string()),
         None => {
@@ -144,12 +130,31 @@ fn merge_inventories(args: &MergeArgs) -> u8 {
 
 /// Runs `mamori merge`; returns the exit code.
 pub fn run(args: &MergeArgs) -> u8 {
-    if args.parts.first().is_some_and(|p| is_inventory(p)) {
-        return merge_inventories(args);
+    // The first part tells what is merged; it is read once.
+    let Some(first_path) = args.parts.first() else {
+        return exit::USAGE;
+    };
+    let first = match std::fs::read_to_string(first_path) {
+        Ok(t) => t,
+        Err(e) => {
+            report_error(PlainError::new(format!(
+                "cannot read {}: {e}",
+                first_path.display()
+            )));
+            return exit::USAGE;
+        }
+    };
+    if is_inventory(&first) {
+        return merge_inventories(args, &first);
     }
     let mut parts = Vec::new();
-    for p in &args.parts {
-        match super::report_cmd::load(p) {
+    for (i, p) in args.parts.iter().enumerate() {
+        let part = if i == 0 {
+            super::report_cmd::parse(&first, p)
+        } else {
+            super::report_cmd::load(p)
+        };
+        match part {
             Ok(r) => parts.push(r),
             Err(e) => {
                 report_error(PlainError::with_help(

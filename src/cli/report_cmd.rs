@@ -9,7 +9,12 @@ use crate::findings::{FINDINGS_SCHEMA_VERSION, ScanReport};
 pub fn load(path: &std::path::Path) -> Result<ScanReport, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
+    parse(&text, path)
+}
+
+/// Parses a findings JSON document read from `path`.
+pub fn parse(text: &str, path: &std::path::Path) -> Result<ScanReport, String> {
+    let de = &mut serde_json::Deserializer::from_str(text);
     let report: ScanReport = serde_path_to_error::deserialize(de).map_err(|e| {
         format!(
             "{} is not a mamori findings JSON: at `{}`: {}",

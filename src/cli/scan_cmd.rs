@@ -155,11 +155,18 @@ fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, Collect
 
 /// Loads one or several saved inventories into one; ages are measured against the
 /// latest collection time among them.
-fn load_inventories(
+pub(super) fn load_inventories(
     first: &std::path::Path,
     rest: &[std::path::PathBuf],
 ) -> Result<Inventory, crate::inventory::InventoryError> {
-    let mut inv = Inventory::load(first)?;
+    join_inventories(Inventory::load(first)?, rest)
+}
+
+/// Adds the saved inventories at `rest` to `inv` (see [`load_inventories`]).
+pub(super) fn join_inventories(
+    mut inv: Inventory,
+    rest: &[std::path::PathBuf],
+) -> Result<Inventory, crate::inventory::InventoryError> {
     for path in rest {
         let other = Inventory::load(path)?;
         if other.collected_at > inv.collected_at {

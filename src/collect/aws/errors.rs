@@ -66,24 +66,29 @@ pub(crate) struct Op<'a> {
 }
 
 impl Op<'_> {
+    /// The collection error of this operation in `scope` (no resource, no field gap).
+    pub(crate) fn error(&self, scope: &str, code: String, message: String) -> CollectionError {
+        CollectionError {
+            provider: Provider::Aws,
+            scope: scope.to_string(),
+            service: self.service.to_string(),
+            region: self.region.map(str::to_string),
+            operation: self.operation.to_string(),
+            code,
+            message,
+            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
+            resource_id: None,
+            fields: Vec::new(),
+        }
+    }
+
     /// Records `err` as a collection error (for one resource when `resource_id` is set).
     pub(crate) fn fail<E, R>(&self, ctx: &Ctx, err: &SdkError<E, R>, resource_id: Option<&str>)
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: std::fmt::Debug,
     {
-        ctx.record(CollectionError {
-            provider: Provider::Aws,
-            scope: ctx.account.clone(),
-            service: self.service.to_string(),
-            region: self.region.map(str::to_string),
-            operation: self.operation.to_string(),
-            code: code(err),
-            message: message(err),
-            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
-            resource_id: resource_id.map(str::to_string),
-            fields: Vec::new(),
-        });
+        self.fail_with(ctx, &code(err), message(err), resource_id);
     }
 
     /// Records a failure that is not an SDK error (e.g. an unreadable report).
@@ -95,16 +100,21 @@ impl Op<'_> {
         resource_id: Option<&str>,
     ) {
         ctx.record(CollectionError {
-            provider: Provider::Aws,
-            scope: ctx.account.clone(),
-            service: self.service.to_string(),
-            region: self.region.map(str::to_string),
-            operation: self.operation.to_string(),
-            code: code.to_string(),
-            message: message.into(),
-            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
             resource_id: resource_id.map(str::to_string),
-            fields: Vec::new(),
+            ..self.error(&ctx.account, code.to_string(), message.into())
+        });
+    }
+
+    /// Records `err` as a field gap: only the checks that read one of `fields` of the
+    /// kinds report `error`; the rest of the data is complete.
+    pub(crate) fn gap<E, R>(&self, ctx: &Ctx, err: &SdkError<E, R>, fields: &[&str])
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        ctx.record(CollectionError {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            ..self.error(&ctx.account, code(err), message(err))
         });
     }
 }

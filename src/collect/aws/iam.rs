@@ -175,10 +175,7 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             .map(str::to_string)
             .or_else(|| arn.rsplit('/').next().map(str::to_string))
             .unwrap_or_default();
-        ctx.push(
-            ctx.resource(POLICY, arn.clone(), &Value::Object(data))
-                .named(name),
-        );
+        ctx.push(ctx.resource(POLICY, arn, &Value::Object(data)).named(name));
     }
 
     // AWS-managed policies attached to something: fetch their documents once each.

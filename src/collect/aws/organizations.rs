@@ -21,21 +21,20 @@
 //! (SCPs do not affect the management account).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex};
 
 use aws_sdk_organizations::types::PolicyType;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 use futures::StreamExt;
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 
 use crate::collect::request::{AwsOrganizationRequest, AwsRequest};
 use crate::collect::{CollectError, Progress};
 use crate::inventory::{CollectionError, Inventory, Provider, Scope};
+use crate::patterns::globset;
 
-use super::errors;
+use super::errors::{self, Op};
 use super::sts::Identity;
 use super::{Clients, Ctx};
 
@@ -209,17 +208,6 @@ async fn read_tree(c: &aws_sdk_organizations::Client) -> Result<Tree, CollectErr
     Ok(tree)
 }
 
-fn globset(patterns: &[String]) -> Result<GlobSet, CollectError> {
-    let mut b = GlobSetBuilder::new();
-    for p in patterns {
-        b.add(
-            Glob::new(p)
-                .map_err(|e| CollectError::Config(format!("invalid account pattern `{p}`: {e}")))?,
-        );
-    }
-    b.build().map_err(|e| CollectError::Config(e.to_string()))
-}
-
 /// The members the request selects (suspended ones included: they are listed as skipped).
 fn select<'a>(
     tree: &'a Tree,
@@ -233,8 +221,8 @@ fn select<'a>(
             )));
         }
     }
-    let include = globset(&req.accounts)?;
-    let exclude = globset(&req.exclude_accounts)?;
+    let include = globset(&req.accounts, "account").map_err(CollectError::Config)?;
+    let exclude = globset(&req.exclude_accounts, "account").map_err(CollectError::Config)?;
     Ok(tree
         .members
         .iter()
@@ -260,22 +248,20 @@ fn member_kinds() -> Vec<String> {
 /// A recorded failure that leaves a whole account uncollected.
 fn account_error(
     account: &str,
-    service: &str,
-    operation: &str,
+    service: &'static str,
+    operation: &'static str,
     code: String,
     message: String,
 ) -> CollectionError {
-    CollectionError {
-        provider: Provider::Aws,
-        scope: account.to_string(),
-        service: service.to_string(),
+    let op = Op {
+        service,
         region: None,
-        operation: operation.to_string(),
-        code,
-        message,
+        operation,
+        kinds: &[],
+    };
+    CollectionError {
         kinds: member_kinds(),
-        resource_id: None,
-        fields: Vec::new(),
+        ..op.error(account, code, message)
     }
 }
 
@@ -370,10 +356,10 @@ async fn scan_member(shared: &Shared<'_>, member: &Member) -> Inventory {
         }
     };
     let mut inv = super::collect_account(clients, &identity, &regions, progress, limit).await;
+    let listed = scope_of(member, None);
     for s in &mut inv.scopes {
-        let base = scope_of(member, None);
-        s.name.clone_from(&base.name);
-        s.attributes.extend(base.attributes);
+        s.name.clone_from(&listed.name);
+        s.attributes.extend(listed.attributes.clone());
     }
     inv
 }
@@ -469,40 +455,29 @@ pub(crate) async fn collect(
         progress,
         limit,
     };
-    let results: Arc<Mutex<Vec<Inventory>>> = Arc::new(Mutex::new(Vec::new()));
-    futures::stream::iter(selected.iter().copied())
-        .for_each_concurrent(ACCOUNTS_IN_FLIGHT, |m| {
-            let results = results.clone();
-            let shared = &shared;
-            async move {
-                let part = if m.active() {
-                    scan_member(shared, m).await
-                } else {
-                    let mut inv = Inventory::new();
-                    let why = format!(
-                        "account is {}",
-                        m.status.as_deref().unwrap_or("not active").to_lowercase()
-                    );
-                    inv.scopes.push(scope_of(m, Some(&why)));
-                    inv
-                };
-                if let Ok(mut r) = results.lock() {
-                    r.push(part);
-                }
+    let shared = &shared;
+    let parts: Vec<Inventory> = futures::stream::iter(selected.iter().copied())
+        .map(|m| async move {
+            if m.active() {
+                return scan_member(shared, m).await;
             }
+            let mut inv = Inventory::new();
+            let why = format!(
+                "account is {}",
+                m.status.as_deref().unwrap_or("not active").to_lowercase()
+            );
+            inv.scopes.push(scope_of(m, Some(&why)));
+            inv
         })
+        .buffer_unordered(ACCOUNTS_IN_FLIGHT)
+        .collect()
         .await;
 
+    // The caller normalizes (sorts and dedups) the merged inventory.
     let mut inv = ctx.into_inventory();
-    for part in std::mem::take(
-        &mut *results
-            .lock()
-            .map_err(|_| CollectError::fatal("an account's collection panicked", "retry"))?,
-    ) {
+    for part in parts {
         inv.merge(part);
     }
-    inv.scopes.sort_by(|a, b| a.id.cmp(&b.id));
-    inv.scopes.dedup_by(|a, b| a.id == b.id);
     Ok(inv)
 }
 
@@ -553,28 +528,73 @@ async fn policies_by_target(
         .await
 }
 
-fn gap<E, R>(
-    ctx: &Ctx,
-    operation: &str,
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-    kinds: &[&str],
-) -> CollectionError
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    CollectionError {
-        provider: Provider::Aws,
-        scope: ctx.account.clone(),
-        service: "organizations".to_string(),
+/// The delegated administrators of the services in [`DELEGATED_SERVICES`], by key:
+/// `ListDelegatedAdministrators`, then `ListDelegatedServicesForAccount` for each. `None`
+/// (a gap recorded on `delegated_administrators`) when a listing fails.
+async fn delegated_administrators(ctx: &Ctx, c: &aws_sdk_organizations::Client) -> Option<Value> {
+    let op = |operation| Op {
+        service: "organizations",
         region: None,
-        operation: operation.to_string(),
-        code: errors::code(e),
-        message: errors::message(e),
-        kinds: kinds.iter().map(|k| k.to_string()).collect(),
-        resource_id: None,
-        fields: Vec::new(),
+        operation,
+        kinds: &["aws.organizations.organization"],
+    };
+    let mut admins = Vec::new();
+    let mut pages = c.list_delegated_administrators().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => admins.extend(
+                p.delegated_administrators()
+                    .iter()
+                    .filter_map(|a| a.id().map(str::to_string)),
+            ),
+            Err(e) => {
+                op("ListDelegatedAdministrators").gap(ctx, &e, &["delegated_administrators"]);
+                return None;
+            }
+        }
     }
+    let mut delegated: BTreeMap<&str, Vec<String>> = DELEGATED_SERVICES
+        .iter()
+        .map(|(k, _)| (*k, Vec::new()))
+        .collect();
+    for admin in admins {
+        let mut pages = c
+            .list_delegated_services_for_account()
+            .account_id(&admin)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let p = match page {
+                Ok(p) => p,
+                Err(e) => {
+                    op("ListDelegatedServicesForAccount").gap(
+                        ctx,
+                        &e,
+                        &["delegated_administrators"],
+                    );
+                    return None;
+                }
+            };
+            for s in p.delegated_services() {
+                if let Some((key, _)) = DELEGATED_SERVICES
+                    .iter()
+                    .find(|(_, principal)| Some(*principal) == s.service_principal())
+                    && let Some(list) = delegated.get_mut(key)
+                {
+                    list.push(admin.clone());
+                }
+            }
+        }
+    }
+    Some(Value::Object(
+        delegated
+            .into_iter()
+            .map(|(k, mut v)| {
+                v.sort();
+                (k.to_string(), json!(v))
+            })
+            .collect(),
+    ))
 }
 
 /// `aws.organizations.organization`: SCPs, delegated administrators, organization trails.
@@ -597,73 +617,8 @@ async fn organization_resource(
     data.insert("scp_enabled".into(), json!(tree.scp_enabled));
     data.insert("accounts".into(), json!(tree.members.len()));
 
-    // Delegated administrators: ListDelegatedAdministrators, then the services of each.
-    let mut delegated: BTreeMap<&str, Vec<String>> = DELEGATED_SERVICES
-        .iter()
-        .map(|(k, _)| (*k, Vec::new()))
-        .collect();
-    let mut admins = Vec::new();
-    let mut ok = true;
-    let mut pages = c.list_delegated_administrators().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(p) => admins.extend(
-                p.delegated_administrators()
-                    .iter()
-                    .filter_map(|a| a.id().map(str::to_string)),
-            ),
-            Err(e) => {
-                ctx.record(CollectionError {
-                    fields: vec!["delegated_administrators".to_string()],
-                    ..gap(ctx, "ListDelegatedAdministrators", &e, &[KIND])
-                });
-                ok = false;
-                break;
-            }
-        }
-    }
-    'admins: for admin in admins.iter() {
-        if !ok {
-            break;
-        }
-        let mut pages = c
-            .list_delegated_services_for_account()
-            .account_id(admin)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(p) => {
-                    for s in p.delegated_services() {
-                        if let Some((key, _)) = DELEGATED_SERVICES
-                            .iter()
-                            .find(|(_, principal)| Some(*principal) == s.service_principal())
-                            && let Some(list) = delegated.get_mut(key)
-                        {
-                            list.push(admin.clone());
-                        }
-                    }
-                }
-                Err(e) => {
-                    ctx.record(CollectionError {
-                        fields: vec!["delegated_administrators".to_string()],
-                        ..gap(ctx, "ListDelegatedServicesForAccount", &e, &[KIND])
-                    });
-                    ok = false;
-                    continue 'admins;
-                }
-            }
-        }
-    }
-    if ok {
-        let map: Map<String, Value> = delegated
-            .into_iter()
-            .map(|(k, mut v)| {
-                v.sort();
-                (k.to_string(), json!(v))
-            })
-            .collect();
-        data.insert("delegated_administrators".into(), Value::Object(map));
+    if let Some(delegated) = delegated_administrators(ctx, c).await {
+        data.insert("delegated_administrators".into(), delegated);
     }
 
     // Organization trails: DescribeTrails in the caller's home region lists every trail
@@ -687,14 +642,13 @@ async fn organization_resource(
             names.dedup();
             data.insert("organization_trails".into(), json!(names));
         }
-        Err(e) => {
-            ctx.record(CollectionError {
-                service: "cloudtrail".into(),
-                region: Some(home_region.to_string()),
-                fields: vec!["organization_trails".to_string()],
-                ..gap(ctx, "DescribeTrails", &e, &[KIND])
-            });
+        Err(e) => Op {
+            service: "cloudtrail",
+            region: Some(home_region),
+            operation: "DescribeTrails",
+            kinds: &[KIND],
         }
+        .gap(ctx, &e, &["organization_trails"]),
     }
     let id = tree.arn.clone().unwrap_or_else(|| tree.id.clone());
     let mut r = ctx.resource(KIND, id, &Value::Object(data));
@@ -753,18 +707,18 @@ fn member_resource(ctx: &Ctx, tree: &Tree, m: &Member, scps: Option<&BTreeMap<St
                     data.insert("scps".into(), json!(all.into_iter().collect::<Vec<_>>()));
                 }
                 // A gap: only the checks reading `scps` report `error` for this account.
-                Some((code, message)) => ctx.record(CollectionError {
-                    provider: Provider::Aws,
-                    scope: m.id.clone(),
-                    service: "organizations".into(),
-                    region: None,
-                    operation: "ListPoliciesForTarget".into(),
-                    code,
-                    message,
-                    kinds: vec!["aws.organizations.account".into()],
-                    resource_id: None,
-                    fields: vec!["scps".into()],
-                }),
+                Some((code, message)) => {
+                    let op = Op {
+                        service: "organizations",
+                        region: None,
+                        operation: "ListPoliciesForTarget",
+                        kinds: &["aws.organizations.account"],
+                    };
+                    ctx.record(CollectionError {
+                        fields: vec!["scps".into()],
+                        ..op.error(&m.id, code, message)
+                    });
+                }
             }
         }
     }
