@@ -155,7 +155,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bench-inventory.json");
+    let path = match std::env::var_os("MAMORI_BENCH_INVENTORY") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => dir.path().join("bench-inventory.json"),
+    };
     let size = generate(n, &path);
     eprintln!("generated {n} resources ({size} bytes)");
     let status = Command::new(std::env::current_exe().expect("exe"))

@@ -144,6 +144,16 @@ pub enum BaselineState {
     Unchanged,
 }
 
+impl BaselineState {
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// One evaluated (check, resource) pair.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
@@ -262,9 +272,10 @@ pub fn sort_findings(findings: &mut Vec<Finding>) {
         resource_rank.insert(*r as *const ResourceRef, rank);
     }
     type Key = (Status, std::cmp::Reverse<Severity>, u32, u32);
-    let mut keyed: Vec<(Key, Finding)> = findings
-        .drain(..)
-        .map(|f| {
+    let mut order: Vec<(Key, u32)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
             let key = (
                 f.status,
                 std::cmp::Reverse(f.severity),
@@ -274,11 +285,34 @@ pub fn sort_findings(findings: &mut Vec<Finding>) {
                     .copied()
                     .unwrap_or(0),
             );
-            (key, f)
+            (key, u32::try_from(i).unwrap_or(u32::MAX))
         })
         .collect();
-    keyed.par_sort_by_key(|(k, _)| *k);
-    findings.extend(keyed.into_iter().map(|(_, f)| f));
+    // Stable: equal keys keep their evaluation order.
+    order.par_sort_by_key(|(k, _)| *k);
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i as usize).collect();
+    permute(findings, &order);
+}
+
+/// Rearranges `items` so that position `i` holds what was at `order[i]`, in place (by
+/// following the permutation's cycles), so a million findings are never held twice.
+fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        if placed[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// Counts over a set of findings.
@@ -580,8 +614,15 @@ impl ScanReport {
             });
         }
         sort_findings(&mut findings);
-        let used: std::collections::BTreeSet<&str> =
-            findings.iter().map(|f| &*f.check_id).collect();
+        // Findings of one check come in runs once sorted: compare ids only between runs.
+        let mut used: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        let mut last: *const u8 = std::ptr::null();
+        for f in &findings {
+            if f.check_id.as_ptr() != last {
+                last = f.check_id.as_ptr();
+                used.insert(&f.check_id);
+            }
+        }
         let checks = checks
             .into_iter()
             .filter(|c| used.contains(c.id.as_str()))
@@ -713,6 +754,13 @@ mod tests {
             order,
             [("z", None), ("b", None), ("a", Some("account suspended"))]
         );
+    }
+
+    #[test]
+    fn permute_places_each_item_where_the_order_says() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e', 'f'];
+        permute(&mut items, &[3, 0, 4, 1, 5, 2]);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'f', 'c']);
     }
 
     #[test]

@@ -105,7 +105,12 @@ pub fn run(args: ScanArgs) -> u8 {
         eprintln!("{}", report::table::summary_line(&report));
     }
     super::gating::explain_exit(&report, common.fail_on, common.quiet);
-    pipeline::exit_code(&report, common.fail_on)
+    let code = pipeline::exit_code(&report, common.fail_on);
+    // The process ends right after: freeing a million findings one by one would only
+    // delay the exit (the operating system takes the memory back at once).
+    std::mem::forget(report);
+    std::mem::forget(inventory);
+    code
 }
 
 fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, CollectError> {

@@ -1,19 +1,353 @@
 //! `--format json`: the versioned findings document (see `schemas/findings-v1.schema.json`).
+//!
+//! The document is serde's pretty JSON of [`ScanReport`], byte for byte. Findings are the
+//! bulk of it (a million of them is most of a gigabyte), so [`write_to`] writes them with
+//! its own emitter rather than serde's: each check's constant fields (id, title,
+//! severity, service, remediation) are escaped once per chunk instead of once per finding,
+//! and chunks of findings are rendered on every core while the previous ones are written.
 
-use crate::findings::ScanReport;
+use std::collections::HashMap;
+use std::io::Write;
+
+use rayon::prelude::*;
+
+use crate::findings::{Finding, ScanReport};
 
 /// Pretty JSON with a trailing newline.
 pub fn render(report: &ScanReport) -> String {
-    // Plain data with string keys always serializes.
-    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail, and the emitter writes only valid UTF-8.
+    let _ = write_to(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
+
+/// Findings rendered per parallel task.
+const CHUNK: usize = 4096;
+/// Chunks rendered before they are handed to the writer.
+const WINDOW: usize = 8;
 
 /// The same document as [`render`], streamed to `out` (no copy of the whole text in
 /// memory: a large report is hundreds of megabytes as one string).
-pub fn write_to<W: std::io::Write + ?Sized>(
-    report: &ScanReport,
-    out: &mut W,
-) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+pub fn write_to<W: Write + ?Sized>(report: &ScanReport, out: &mut W) -> std::io::Result<()> {
+    out.write_all(b"{\n  \"schema_version\": ")?;
+    out.write_all(report.schema_version.to_string().as_bytes())?;
+    out.write_all(b",\n  \"tool\": ")?;
+    nested(out, &report.tool)?;
+    out.write_all(b",\n  \"scan\": ")?;
+    nested(out, &report.scan)?;
+    out.write_all(b",\n  \"summary\": ")?;
+    nested(out, &report.summary)?;
+    out.write_all(b",\n  \"findings\": ")?;
+    findings(out, &report.findings)?;
+    if !report.fixed.is_empty() {
+        out.write_all(b",\n  \"fixed\": ")?;
+        findings(out, &report.fixed)?;
+    }
+    out.write_all(b",\n  \"checks\": ")?;
+    nested(out, &report.checks)?;
+    out.write_all(b"\n}\n")
+}
+
+/// A value as serde's pretty printer writes it one level down (two more spaces after
+/// every line break; JSON strings never hold a raw line break).
+fn nested<W: Write + ?Sized, T: serde::Serialize>(out: &mut W, value: &T) -> std::io::Result<()> {
+    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    let mut start = 0;
+    for (i, b) in text.iter().enumerate() {
+        if *b == b'\n' {
+            out.write_all(&text[start..=i])?;
+            out.write_all(b"  ")?;
+            start = i + 1;
+        }
+    }
+    out.write_all(&text[start..])
+}
+
+/// The findings array, rendered in parallel chunks, written in order.
+fn findings<W: Write + ?Sized>(out: &mut W, all: &[Finding]) -> std::io::Result<()> {
+    if all.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[\n")?;
+    // Chunk buffers go back to a pool once written: fresh multi-megabyte buffers would
+    // each cost the kernel a round of zeroed pages.
+    let pool: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+    let take = || {
+        pool.lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default()
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for window in all.chunks(CHUNK * WINDOW) {
+                let rendered: Vec<Vec<u8>> = window
+                    .par_chunks(CHUNK)
+                    .map(|c| {
+                        let mut buf = take();
+                        render_chunk(c, &mut buf);
+                        buf
+                    })
+                    .collect();
+                if tx.send(rendered).is_err() {
+                    return; // the writer stopped on an error
+                }
+            }
+            drop(tx);
+        });
+        let mut first = true;
+        for window in rx {
+            for mut chunk in window {
+                if !first {
+                    out.write_all(b",\n")?;
+                }
+                first = false;
+                out.write_all(&chunk)?;
+                chunk.clear();
+                if let Ok(mut p) = pool.lock() {
+                    p.push(chunk);
+                }
+            }
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
+    out.write_all(b"\n  ]")
+}
+
+/// A check's constant fields, escaped once.
+struct CheckBytes {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    remediation: Vec<u8>,
+}
+
+impl CheckBytes {
+    fn of(f: &Finding) -> Self {
+        let mut head = b"    {\n      \"check_id\": ".to_vec();
+        string(&mut head, &f.check_id);
+        head.extend_from_slice(b",\n      \"title\": ");
+        string(&mut head, &f.title);
+        head.extend_from_slice(b",\n      \"severity\": \"");
+        head.extend_from_slice(f.severity.as_str().as_bytes());
+        head.extend_from_slice(b"\",\n      \"status\": \"");
+        let mut tail = b"\",\n      \"provider\": \"".to_vec();
+        tail.extend_from_slice(f.provider.as_str().as_bytes());
+        tail.extend_from_slice(b"\",\n      \"service\": ");
+        string(&mut tail, &f.service);
+        let mut remediation = b",\n      \"remediation\": ".to_vec();
+        string(&mut remediation, &f.remediation);
+        CheckBytes {
+            head,
+            tail,
+            remediation,
+        }
+    }
+}
+
+/// Findings `,\n`-separated, as serde's pretty printer writes them inside the array,
+/// appended to `out`.
+fn render_chunk(chunk: &[Finding], out: &mut Vec<u8>) {
+    let mut checks: HashMap<(*const u8, *const u8), CheckBytes> = HashMap::new();
+    out.reserve(chunk.len() * 768);
+    for (i, f) in chunk.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        let c = checks
+            .entry((f.check_id.as_ptr(), f.remediation.as_ptr()))
+            .or_insert_with(|| CheckBytes::of(f));
+        out.extend_from_slice(&c.head);
+        out.extend_from_slice(f.status.as_str().as_bytes());
+        out.extend_from_slice(&c.tail);
+        let r = &f.resource;
+        out.extend_from_slice(b",\n      \"resource\": {\n        \"kind\": ");
+        string(out, &r.kind);
+        out.extend_from_slice(b",\n        \"id\": ");
+        string(out, &r.id);
+        out.extend_from_slice(b",\n        \"name\": ");
+        opt_string(out, r.name.as_deref());
+        out.extend_from_slice(b",\n        \"region\": ");
+        opt_string(out, r.region.as_deref());
+        out.extend_from_slice(b",\n        \"account\": ");
+        string(out, &r.account);
+        if let Some(loc) = &r.location {
+            out.extend_from_slice(b",\n        \"location\": {\n          \"file\": ");
+            string(out, &loc.file);
+            out.extend_from_slice(b",\n          \"line\": ");
+            out.extend_from_slice(loc.line.to_string().as_bytes());
+            out.extend_from_slice(b"\n        }");
+        }
+        out.extend_from_slice(b"\n      },\n      \"message\": ");
+        string(out, &f.message);
+        out.extend_from_slice(&c.remediation);
+        out.extend_from_slice(b",\n      \"fingerprint\": ");
+        string(out, &f.fingerprint);
+        if let Some(m) = &f.muted_reason {
+            out.extend_from_slice(b",\n      \"muted_reason\": ");
+            string(out, m);
+        }
+        if let Some(b) = f.baseline {
+            out.extend_from_slice(b",\n      \"baseline\": \"");
+            out.extend_from_slice(b.as_str().as_bytes());
+            out.push(b'"');
+        }
+        if let Some(c) = &f.confirmed_from_outside {
+            out.extend_from_slice(b",\n      \"confirmed_from_outside\": ");
+            string(out, c);
+        }
+        out.extend_from_slice(b"\n    }");
+    }
+}
+
+fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => string(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string escaped exactly as serde_json escapes it.
+fn string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    while let Some(i) = next_escape(bytes, start) {
+        out.extend_from_slice(&bytes[start..i]);
+        escape(out, bytes[i]);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The index of the first byte at or after `from` that JSON must escape (`"`, `\`, a
+/// control character), eight bytes at a time.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let needs = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[i..i + 8]);
+        let x = u64::from_le_bytes(word);
+        // A high bit set in a lane where the byte is below 0x20, or equal to `"` or `\\`
+        // (the classic "has a zero byte" test, on x and on x xor the pattern); bytes of
+        // 0x80 and above never match.
+        let below = x.wrapping_sub(ONES * 0x20) & !x;
+        let quote =
+            (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(x ^ (ONES * u64::from(b'"')));
+        let slash =
+            (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(x ^ (ONES * u64::from(b'\\')));
+        if (below | quote | slash) & HIGHS != 0 {
+            // The word holds a candidate (the test can flag a lane after a real match, so
+            // confirm byte by byte).
+            if let Some(j) = bytes[i..i + 8].iter().position(|&b| needs(b)) {
+                return Some(i + j);
+            }
+        }
+        i += 8;
+    }
+    bytes[i..].iter().position(|&b| needs(b)).map(|j| i + j)
+}
+
+fn escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    match b {
+        b'"' => out.extend_from_slice(b"\\\""),
+        b'\\' => out.extend_from_slice(b"\\\\"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\t' => out.extend_from_slice(b"\\t"),
+        _ => out.extend_from_slice(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            HEX[usize::from(b >> 4)],
+            HEX[usize::from(b & 0xf)],
+        ]),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::findings::{BaselineState, ResourceRef, ScanInfo, Severity, Status};
+    use crate::inventory::{Provider, SourceLocation};
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            check_id: format!("check-{}", i % 3).into(),
+            title: "A \"quoted\" title\twith\u{1} controls\\ and ü".into(),
+            severity: Severity::High,
+            status: [Status::Fail, Status::Pass, Status::Error, Status::Muted][i % 4],
+            provider: Provider::Aws,
+            service: "s3".into(),
+            resource: Arc::new(ResourceRef {
+                kind: "aws.s3.bucket".into(),
+                id: format!("arn:aws:s3:::b{i}"),
+                name: (i % 2 == 0).then(|| format!("b{i}\n")),
+                region: (i % 3 == 0).then(|| "us-east-1".into()),
+                account: "123".into(),
+                location: (i % 5 == 0).then(|| SourceLocation {
+                    file: "main.tf".into(),
+                    line: 7,
+                }),
+            }),
+            message: format!("message {i} \u{7f} </script>"),
+            remediation: "Fix it.\r\n".into(),
+            fingerprint: format!("{i:032x}"),
+            muted_reason: (i % 4 == 3).then(|| "accepted".into()),
+            baseline: (i % 2 == 1).then_some(BaselineState::New),
+            confirmed_from_outside: (i % 7 == 0).then(|| "probe".into()),
+        }
+    }
+
+    #[test]
+    fn strings_escape_like_serde_json() {
+        let all: String = (0u8..=0x7f).map(char::from).chain("ü€".chars()).collect();
+        for text in [
+            all.as_str(),
+            "",
+            "plain text that is long enough",
+            "x\"",
+            "\\abcdefghi\u{1f}",
+        ] {
+            for skip in 0..text.len().min(9) {
+                let Some(t) = text.get(skip..) else { continue };
+                let mut out = Vec::new();
+                string(&mut out, t);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(t).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_emitter_writes_serdes_pretty_json_byte_for_byte() {
+        for n in [0, 1, 5, CHUNK + 3, CHUNK * WINDOW * 2 + 1] {
+            let scan = ScanInfo {
+                started_at: "2026-01-01T00:00:00Z".into(),
+                finished_at: "2026-01-01T00:00:01Z".into(),
+                collected_at: "2026-01-01T00:00:00Z".into(),
+                scopes: Vec::new(),
+                collection_errors: Vec::new(),
+            };
+            let mut report = ScanReport::new(scan, (0..n).map(finding).collect(), []);
+            if n == 5 {
+                report.fixed = vec![finding(1)];
+            }
+            let expected = serde_json::to_string_pretty(&report).unwrap() + "\n";
+            assert_eq!(render(&report), expected, "{n} findings");
+        }
+    }
 }

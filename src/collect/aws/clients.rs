@@ -20,8 +20,12 @@ const MAX_ATTEMPTS: u32 = 10;
 
 /// Loads the SDK configuration: default chain, `--profile`, retries.
 pub(crate) async fn load_sdk_config(args: &AwsRequest) -> SdkConfig {
+    // Adaptive mode: the standard exponential backoff plus a client-side token bucket
+    // that starts refilling more slowly after a throttling reply and recovers as calls
+    // succeed (see `Clients::partition` for how buckets are split). It only engages
+    // after a first throttling reply, so an unthrottled scan runs at full speed.
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-        RetryConfig::standard()
+        RetryConfig::adaptive()
             .with_max_attempts(MAX_ATTEMPTS)
             .with_initial_backoff(Duration::from_millis(200))
             .with_max_backoff(Duration::from_secs(20)),
@@ -56,12 +60,13 @@ fn default_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClie
 }
 
 /// Builds service clients on demand, one per (service, region), sharing one SDK
-/// configuration and one retry partition.
+/// configuration; each (service, region) has its own retry partition and so its own
+/// adaptive rate limiter.
 pub(crate) struct Clients {
     sdk: SdkConfig,
     /// The region used for global services (IAM, STS, S3 listing, s3control).
     pub home_region: String,
-    retry: RetryPartition,
+    partitions: Mutex<HashMap<(&'static str, String), RetryPartition>>,
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
 }
 
@@ -71,7 +76,7 @@ macro_rules! regional_client {
         pub(crate) fn $name(&self, region: &str) -> $krate::Client {
             let conf = $krate::config::Builder::from(&self.sdk)
                 .region(Region::new(region.to_string()))
-                .retry_partition(self.retry.clone())
+                .retry_partition(self.partition(stringify!($name), region))
                 .build();
             $krate::Client::from_conf(conf)
         }
@@ -81,16 +86,31 @@ macro_rules! regional_client {
 impl Clients {
     /// Wraps an SDK configuration.
     pub(crate) fn new(sdk: SdkConfig, home_region: String) -> Self {
-        // Throttling must never exhaust the retry quota: a scan under throttling has to
-        // report exactly what an unthrottled one does, only later. Backoff still applies.
-        let retry = RetryPartition::custom("mamori")
-            .token_bucket(TokenBucket::unlimited())
-            .build();
         Clients {
             sdk,
             home_region,
-            retry,
+            partitions: Mutex::new(HashMap::new()),
             s3: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The retry partition of one service in one region of this account. AWS throttles
+    /// each API per account and region, so each (service, region) adapts on its own: IAM
+    /// throttling slows IAM calls, not S3's. Throttling never exhausts the retry quota
+    /// (an unlimited retry token bucket): a scan under throttling has to report exactly
+    /// what an unthrottled one does, only later. Backoff and the adaptive rate still apply.
+    fn partition(&self, service: &'static str, region: &str) -> RetryPartition {
+        let build = || {
+            RetryPartition::custom(format!("mamori-{service}-{region}"))
+                .token_bucket(TokenBucket::unlimited())
+                .build()
+        };
+        match self.partitions.lock() {
+            Ok(mut map) => map
+                .entry((service, region.to_string()))
+                .or_insert_with(build)
+                .clone(),
+            Err(_) => build(),
         }
     }
 
@@ -128,7 +148,7 @@ impl Clients {
         }
         let mut b = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
-            .retry_partition(self.retry.clone());
+            .retry_partition(self.partition("s3", region));
         if self.endpoint_override("S3").is_some() {
             b = b.force_path_style(true);
         }
@@ -146,7 +166,7 @@ impl Clients {
     pub(crate) fn s3control(&self) -> aws_sdk_s3control::Client {
         let mut b = aws_sdk_s3control::config::Builder::from(&self.sdk)
             .region(Region::new(self.home_region.clone()))
-            .retry_partition(self.retry.clone());
+            .retry_partition(self.partition("s3control", &self.home_region));
         if let Some(url) = self.endpoint_override("S3_CONTROL") {
             b = b.endpoint_resolver(FixedEndpoint(url));
         }

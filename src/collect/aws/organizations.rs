@@ -91,8 +91,13 @@ fn organizations_client(sdk: &SdkConfig, partition: &str) -> aws_sdk_organizatio
         "aws-us-gov" => "us-gov-west-1",
         _ => "us-east-1",
     };
+    // Like every other client: throttling never exhausts the retry quota.
+    let retry = aws_smithy_runtime::client::retries::RetryPartition::custom("mamori-organizations")
+        .token_bucket(aws_smithy_runtime::client::retries::TokenBucket::unlimited())
+        .build();
     let conf = aws_sdk_organizations::config::Builder::from(sdk)
         .region(Region::new(region))
+        .retry_partition(retry)
         .build();
     aws_sdk_organizations::Client::from_conf(conf)
 }
