@@ -3,9 +3,10 @@
 //! built-in checks evaluated, check-evaluations per second and peak memory printed.
 //!
 //! Run: `cargo bench --bench evaluate` (add `-- --resources N` for another size).
-//! The inventory is written to a temporary file first and evaluated in a fresh process,
-//! so the peak memory reported is that of loading + evaluating, as `mamori scan
-//! --inventory` does.
+//! The inventory is written to a temporary file (or to `MAMORI_BENCH_INVENTORY`), then
+//! evaluated twice in fresh processes: stage by stage in this benchmark's own process,
+//! and end to end by the real binary (`mamori scan --inventory FILE --format json
+//! --output FILE`, or `MAMORI_BIN`) under GNU time for wall time and peak RSS.
 
 use std::io::Write as _;
 use std::process::Command;
@@ -65,7 +66,6 @@ fn generate(n: usize, path: &std::path::Path) -> usize {
 }
 
 fn evaluate(path: &std::path::Path) {
-    let start = Instant::now();
     let set = checks::load(&[]).expect("checks load");
     let t0 = Instant::now();
     let inv = Inventory::load(path).expect("load");
@@ -83,12 +83,10 @@ fn evaluate(path: &std::path::Path) {
     let t1 = Instant::now();
     let findings = mamori::evaluate::evaluate(&inv, &set.checks);
     let eval = t1.elapsed();
-    let peak_after_eval = peak_rss_bytes();
-    let n_findings = findings.len();
     drop(findings);
     let t2 = Instant::now();
     let report = mamori::pipeline::evaluate_inventory(&inv, &set.checks);
-    let end_to_end = t2.elapsed();
+    let assembled = t2.elapsed();
     // The JSON report as `scan --format json --output FILE` writes it.
     let t3 = Instant::now();
     let out = tempfile::NamedTempFile::new().expect("temp file");
@@ -97,11 +95,8 @@ fn evaluate(path: &std::path::Path) {
     w.flush().expect("flush");
     drop(w);
     let write = t3.elapsed();
-    let total = start.elapsed();
     let json_size = std::fs::metadata(out.path()).map(|m| m.len()).unwrap_or(0);
-    let rate = evaluations as f64 / eval.as_secs_f64();
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let peak = peak_rss_bytes();
     println!("resources:               {}", inv.resources.len());
     println!("checks:                  {}", set.checks.len());
     println!("check-evaluations:       {evaluations}");
@@ -110,36 +105,53 @@ fn evaluate(path: &std::path::Path) {
         "inventory JSON size:     {:.1} MiB",
         size as f64 / 1048576.0
     );
-    println!("load time:               {:.2} s", load.as_secs_f64());
+    println!("stages (in process, one after the other):");
+    println!("  load:                  {:.2} s", load.as_secs_f64());
     println!(
-        "evaluation time:         {:.2} s ({n_findings} findings)",
-        eval.as_secs_f64()
-    );
-    println!("check-evaluations/s:     {rate:.0}");
-    println!(
-        "with report assembly:    {:.2} s (sort, fingerprints, summary): {:.0} evaluations/s",
-        end_to_end.as_secs_f64(),
-        evaluations as f64 / end_to_end.as_secs_f64()
+        "  evaluation:            {:.2} s: {:.0} evaluations/s",
+        eval.as_secs_f64(),
+        evaluations as f64 / eval.as_secs_f64()
     );
     println!(
-        "JSON report written:     {:.2} s ({:.1} MiB)",
+        "  evaluation + assembly: {:.2} s (sort, fingerprints, summary)",
+        assembled.as_secs_f64()
+    );
+    println!(
+        "  JSON written:          {:.2} s ({:.1} MiB)",
         write.as_secs_f64(),
         json_size as f64 / 1048576.0
     );
     println!(
-        "end to end:              {:.2} s (checks loaded to report written): {:.0} evaluations/s",
-        total.as_secs_f64(),
-        evaluations as f64 / total.as_secs_f64()
+        "  peak RSS:              {:.1} MiB (this process ran evaluation twice)",
+        peak_rss_bytes() as f64 / 1048576.0
+    );
+    drop(report);
+
+    // End to end: the real binary, from process start to report written.
+    let bin = std::env::var("MAMORI_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_mamori").into());
+    let result = tempfile::NamedTempFile::new().expect("temp file");
+    let run = Command::new("/usr/bin/time")
+        .args(["-f", "%e %M", &bin, "scan", "--inventory"])
+        .arg(path)
+        .args(["--format", "json", "-q", "--output"])
+        .arg(result.path())
+        .output()
+        .expect("run /usr/bin/time (GNU time) and mamori");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let mut parts = last.split_whitespace();
+    let wall: f64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let rss_kb: f64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    println!("end to end (`{bin} scan --inventory FILE --format json --output FILE`):");
+    println!(
+        "  wall:                  {wall:.2} s: {:.0} evaluations/s",
+        evaluations as f64 / wall
     );
     println!(
-        "peak RSS after evaluate: {:.1} MiB",
-        peak_after_eval as f64 / 1048576.0
+        "  peak RSS:              {:.1} MiB ({:.1}x the inventory JSON)",
+        rss_kb / 1024.0,
+        rss_kb * 1024.0 / size as f64
     );
-    println!(
-        "peak RSS:                {:.1} MiB",
-        peak as f64 / 1048576.0
-    );
-    println!("peak RSS / JSON size:    {:.2}x", peak as f64 / size as f64);
 }
 
 fn main() {

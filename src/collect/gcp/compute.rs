@@ -70,13 +70,21 @@ pub(crate) async fn collect(ctx: &Ctx) -> (Collected, Option<ProjectFacts>) {
     );
     let dns_policies_path = format!("/dns/v1/projects/{}/policies", ctx.project);
     let c = &ctx.client;
-    let (firewalls, instances, networks, subnetworks) = futures::join!(
+    let (
+        firewalls,
+        instances,
+        networks,
+        subnetworks,
+        backends,
+        https_proxies,
+        ssl_proxies,
+        ssl_policies,
+        dns_policies,
+    ) = futures::join!(
         c.list(Api::Compute, &fw_path, &[], "items"),
         c.aggregated(&vm_path, "instances"),
         c.list(Api::Compute, &net_path, &[], "items"),
         c.aggregated(&sub_path, "subnetworks"),
-    );
-    let (backends, https_proxies, ssl_proxies, ssl_policies, dns_policies) = futures::join!(
         c.aggregated(&bs_path, "backendServices"),
         c.aggregated(&https_path, "targetHttpsProxies"),
         c.list(Api::Compute, &ssl_path, &[], "items"),

@@ -259,19 +259,29 @@ async fn collect_project(
         }
     };
 
-    let (iam_out, storage_out, (compute_out, compute_facts), sql_out, kms_out) = futures::join!(
+    // Every service at once: no barrier between services, only the shared HTTP
+    // client's limits.
+    let (
+        iam_out,
+        storage_out,
+        (compute_out, compute_facts),
+        sql_out,
+        kms_out,
+        (logging_out, logging_facts),
+        dns_out,
+        (settings_out, settings_facts),
+        (keys_out, keys_facts),
+        bigquery_out,
+        dataproc_out,
+    ) = futures::join!(
         iam::collect(&ctx, policy.as_ref()),
         storage::collect(&ctx, sinks.as_deref().ok()),
         compute::collect(&ctx),
         sql::collect(&ctx),
         kms::collect(&ctx),
-    );
-    let ((logging_out, logging_facts), dns_out, (settings_out, settings_facts)) = futures::join!(
         logging::collect(&ctx, &sinks),
         dns::collect(&ctx),
         project_settings::collect(&ctx),
-    );
-    let ((keys_out, keys_facts), bigquery_out, dataproc_out) = futures::join!(
         apikeys::collect(&ctx),
         bigquery::collect(&ctx),
         dataproc::collect(&ctx),
