@@ -233,7 +233,7 @@ pub fn fingerprint(check_id: &str, r: &ResourceRef) -> String {
 
 /// Sorts findings into report order ([`Finding::sort_key`]) on integer ranks: each
 /// distinct check id and resource is compared as a string once, not once per pair.
-pub fn sort_findings(findings: &mut Vec<Finding>) {
+pub fn sort_findings(findings: &mut [Finding]) {
     use rayon::prelude::*;
     use std::collections::HashMap;
     // Distinct check ids and resources, by pointer first (findings share them).

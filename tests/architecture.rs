@@ -73,3 +73,48 @@ fn checks_and_evaluation_point_at_the_findings_model_not_at_each_other() {
         );
     }
 }
+
+/// The kind names (`aws.s3.bucket`) written as string literals in the files below `rel`.
+fn kind_literals(rel: &str, provider: &str) -> std::collections::BTreeSet<String> {
+    let mut files = Vec::new();
+    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(rel), &mut files);
+    let re = regex::Regex::new(&format!(r#""({provider}(?:\.[a-z0-9_]+)+)""#)).expect("regex");
+    let mut out = std::collections::BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read");
+        // Unit tests below `#[cfg(test)]` may name made-up kinds.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for c in re.captures_iter(text) {
+            out.insert(c[1].to_string());
+        }
+    }
+    out
+}
+
+/// Every kind a provider's `kinds.yaml` declares is produced by its collector, and the
+/// collector produces no kind that is not declared (declared kinds without a collector
+/// would be checks that can never run; undeclared ones would be data no check can read).
+#[test]
+fn every_declared_kind_has_a_collector_and_no_collector_emits_an_undeclared_kind() {
+    let set = mamori::checks::load(&[]).expect("built-in checks load");
+    for provider in ["aws", "gcp", "salesforce"] {
+        let declared: std::collections::BTreeSet<String> = set
+            .kinds
+            .iter()
+            .map(|(k, _)| k.clone())
+            .filter(|k| k.starts_with(&format!("{provider}.")))
+            .collect();
+        assert!(!declared.is_empty(), "{provider}: no kinds declared");
+        let emitted = kind_literals(&format!("src/collect/{provider}"), provider);
+        let no_collector: Vec<_> = declared.difference(&emitted).collect();
+        let undeclared: Vec<_> = emitted.difference(&declared).collect();
+        assert!(
+            no_collector.is_empty(),
+            "{provider}: declared in checks/{provider}/kinds.yaml but no collector in src/collect/{provider} emits them: {no_collector:?}"
+        );
+        assert!(
+            undeclared.is_empty(),
+            "{provider}: emitted by src/collect/{provider} but not declared in checks/{provider}/kinds.yaml: {undeclared:?}"
+        );
+    }
+}

@@ -186,6 +186,57 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     let errors = inventory["errors"].as_array().cloned().unwrap_or_default();
     assert!(errors.is_empty(), "collection errors: {errors:#?}");
 
+    // Drift between the collector and checks/aws/kinds.yaml, on real replies: every
+    // resource's kind is declared, no resource carries an undeclared field, and every
+    // declared top-level field of a kind is emitted by at least one of its resources
+    // (unless listed in tests/aws/unemitted-fields.txt with the reason moto cannot give it).
+    let set = mamori::checks::load(&[]).expect("built-in checks load");
+    let mut emitted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut undeclared: BTreeSet<String> = BTreeSet::new();
+    for res in inventory["resources"].as_array().into_iter().flatten() {
+        let kind = res["kind"].as_str().unwrap_or_default();
+        assert!(set.kinds.get(kind).is_some(), "undeclared kind {kind}");
+        for path in set.kinds.undeclared_paths(kind, &res["data"]) {
+            undeclared.insert(format!("{kind} {path}"));
+        }
+        let fields = emitted.entry(kind.to_string()).or_default();
+        for key in res["data"].as_object().into_iter().flat_map(|o| o.keys()) {
+            fields.insert(key.clone());
+        }
+    }
+    assert!(
+        undeclared.is_empty(),
+        "fields the collector emits that checks/aws/kinds.yaml does not declare: {undeclared:#?}"
+    );
+    let allowed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/unemitted-fields.txt"),
+    )
+    .expect("tests/aws/unemitted-fields.txt");
+    let allowed: BTreeSet<&str> = allowed
+        .lines()
+        .filter_map(|l| l.split('#').next())
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut never = Vec::new();
+    for (kind, fields) in &emitted {
+        let decl = set.kinds.get(kind).expect("declared");
+        for path in decl
+            .fields
+            .keys()
+            .filter(|p| !p.contains('.') && !p.contains("[]"))
+        {
+            let entry = format!("{kind} {path}");
+            if !fields.contains(path) && !allowed.contains(entry.as_str()) {
+                never.push(entry);
+            }
+        }
+    }
+    assert!(
+        never.is_empty(),
+        "declared fields no collected resource carries (collector drift, or add them to tests/aws/unemitted-fields.txt with moto's reason): {never:#?}"
+    );
+
     // (a) Read-only: every request moto received was a read action.
     assert!(
         recorded.len() > 40,

@@ -293,10 +293,10 @@ mod tests {
             resource: Arc::new(ResourceRef {
                 kind: "aws.s3.bucket".into(),
                 id: format!("arn:aws:s3:::b{i}"),
-                name: (i % 2 == 0).then(|| format!("b{i}\n")),
-                region: (i % 3 == 0).then(|| "us-east-1".into()),
+                name: i.is_multiple_of(2).then(|| format!("b{i}\n")),
+                region: i.is_multiple_of(3).then(|| "us-east-1".into()),
                 account: "123".into(),
-                location: (i % 5 == 0).then(|| SourceLocation {
+                location: i.is_multiple_of(5).then(|| SourceLocation {
                     file: "main.tf".into(),
                     line: 7,
                 }),
@@ -306,7 +306,7 @@ mod tests {
             fingerprint: format!("{i:032x}"),
             muted_reason: (i % 4 == 3).then(|| "accepted".into()),
             baseline: (i % 2 == 1).then_some(BaselineState::New),
-            confirmed_from_outside: (i % 7 == 0).then(|| "probe".into()),
+            confirmed_from_outside: i.is_multiple_of(7).then(|| "probe".into()),
         }
     }
 

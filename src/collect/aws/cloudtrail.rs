@@ -17,6 +17,8 @@ fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
     let mut mgmt = Rw::default();
     let mut s3 = Rw::default();
     for s in selectors {
+        // IncludeManagementEvents defaults to true when omitted (CloudTrail API reference,
+        // EventSelector: "By default, the value is true").
         if s.include_management_events().unwrap_or(true) {
             mgmt.add(s.read_write_type().map(ReadWriteType::as_str));
         }
@@ -81,6 +83,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         .send()
         .await
     {
+        // An omitted TrailList is an empty result (no trail in the region).
         Ok(o) => o.trail_list.unwrap_or_default(),
         Err(e) => {
             op("DescribeTrails").fail(ctx, &e, None);
@@ -93,36 +96,52 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         .into_iter()
         .filter(|t| t.home_region().is_none_or(|h| h == region))
         .collect();
+    // A trail without an ARN cannot be read further or named in a finding: record it
+    // rather than inventing an id.
+    let (trails, unnamed): (Vec<_>, Vec<_>) =
+        trails.into_iter().partition(|t| t.trail_arn().is_some());
+    if !unnamed.is_empty() {
+        op("DescribeTrails").fail_with(
+            ctx,
+            "MissingTrailArn",
+            format!("{} trail(s) were listed without a TrailARN", unnamed.len()),
+            None,
+        );
+    }
     let out: Vec<Value> = futures::stream::iter(trails)
         .map(|t| {
             let c = &c;
             let pb = &pb;
             async move {
-                let arn = t.trail_arn().unwrap_or_default().to_string();
-                let name = t.name().unwrap_or_default().to_string();
+                // Partitioned above: every trail here has an ARN.
+                let arn = t.trail_arn().map(str::to_string).unwrap_or_default();
                 let mut data = Map::new();
                 data.insert("arn".into(), json!(arn));
-                data.insert("name".into(), json!(name));
+                if let Some(name) = t.name() {
+                    data.insert("name".into(), json!(name));
+                }
+                // Without shadow trails, DescribeTrails lists only trails whose home is
+                // the region asked, so an omitted HomeRegion is that region.
                 data.insert(
                     "home_region".into(),
                     json!(t.home_region().unwrap_or(region)),
                 );
-                data.insert(
-                    "multi_region".into(),
-                    json!(t.is_multi_region_trail().unwrap_or(false)),
-                );
-                data.insert(
-                    "organization_trail".into(),
-                    json!(t.is_organization_trail().unwrap_or(false)),
-                );
-                data.insert(
-                    "log_file_validation".into(),
-                    json!(t.log_file_validation_enabled().unwrap_or(false)),
-                );
-                data.insert(
-                    "include_global_service_events".into(),
-                    json!(t.include_global_service_events().unwrap_or(false)),
-                );
+                // Flags the reply omits stay absent: their checks report `error`, never
+                // a pass made from a guessed `false`.
+                let flags = [
+                    ("multi_region", t.is_multi_region_trail()),
+                    ("organization_trail", t.is_organization_trail()),
+                    ("log_file_validation", t.log_file_validation_enabled()),
+                    (
+                        "include_global_service_events",
+                        t.include_global_service_events(),
+                    ),
+                ];
+                for (k, v) in flags {
+                    if let Some(v) = v {
+                        data.insert(k.into(), json!(v));
+                    }
+                }
                 let strings = [
                     ("kms_key_id", t.kms_key_id()),
                     ("s3_bucket_name", t.s3_bucket_name()),
@@ -170,8 +189,13 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                     }
                     Err(e) => op("GetEventSelectors").fail(ctx, &e, Some(&arn)),
                 }
+                let name = t.name().map(str::to_string);
                 let v = Value::Object(data);
-                ctx.push(ctx.resource(TRAIL, arn, &v).named(name).in_region(region));
+                let mut r = ctx.resource(TRAIL, arn, &v).in_region(region);
+                if let Some(n) = name {
+                    r = r.named(n);
+                }
+                ctx.push(r);
                 v
             }
         })
