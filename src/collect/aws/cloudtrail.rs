@@ -5,7 +5,7 @@ use aws_sdk_cloudtrail::types::{AdvancedEventSelector, EventSelector, ReadWriteT
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
-use super::errors::{Op, ts};
+use super::errors::{Op, put_present, ts};
 use super::{Ctx, ITEM_CONCURRENCY};
 
 const TRAIL: &str = "aws.cloudtrail.trail";
@@ -137,11 +137,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                         t.include_global_service_events(),
                     ),
                 ];
-                for (k, v) in flags {
-                    if let Some(v) = v {
-                        data.insert(k.into(), json!(v));
-                    }
-                }
+                put_present(&mut data, flags);
                 let strings = [
                     ("kms_key_id", t.kms_key_id()),
                     ("s3_bucket_name", t.s3_bucket_name()),
@@ -150,11 +146,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                         t.cloud_watch_logs_log_group_arn(),
                     ),
                 ];
-                for (k, v) in strings {
-                    if let Some(v) = v {
-                        data.insert(k.into(), json!(v));
-                    }
-                }
+                put_present(&mut data, strings);
                 pb.inc(2);
                 let (status, selectors) = futures::join!(
                     c.get_trail_status().name(&arn).send(),

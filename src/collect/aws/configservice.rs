@@ -53,9 +53,10 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let list: Vec<Value> = recorders
         .iter()
         .map(|r| {
-            let name = r.name().unwrap_or_default();
             let mut m = Map::new();
-            m.insert("name".into(), json!(name));
+            if let Some(name) = r.name() {
+                m.insert("name".into(), json!(name));
+            }
             if let Some(a) = r.role_arn() {
                 m.insert("role_arn".into(), json!(a));
             }
@@ -66,10 +67,13 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                     json!(g.include_global_resource_types()),
                 );
             }
-            let (recording, last) = statuses.get(name).cloned().unwrap_or((false, None));
-            m.insert("recording".into(), json!(recording));
-            if let Some(l) = last {
-                m.insert("last_status".into(), json!(l));
+            // A recorder the status call did not report on has no known state: its
+            // `recording` stays absent rather than a guessed `false`.
+            if let Some((recording, last)) = r.name().and_then(|n| statuses.get(n)) {
+                m.insert("recording".into(), json!(recording));
+                if let Some(l) = last {
+                    m.insert("last_status".into(), json!(l));
+                }
             }
             Value::Object(m)
         })

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::collect::CollectError;
 
-use super::errors::{self, Op, ts};
+use super::errors::{self, Op, put_present, ts};
 use super::{Clients, Ctx, ITEM_CONCURRENCY};
 
 const INSTANCE: &str = "aws.ec2.instance";
@@ -237,11 +237,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                 i.iam_instance_profile().and_then(|p| p.arn()),
             ),
         ];
-        for (k, v) in strings {
-            if let Some(v) = v {
-                data.insert(k.into(), json!(v));
-            }
-        }
+        put_present(&mut data, strings);
         if let Some(t) = i.launch_time().and_then(ts) {
             data.insert("launch_time".into(), json!(t));
         }

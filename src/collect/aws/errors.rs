@@ -120,6 +120,19 @@ impl Op<'_> {
 }
 
 /// Formats an SDK timestamp as RFC 3339 UTC (second precision).
+/// Inserts each `(key, value)` whose value the reply carried; a value the API did not
+/// give stays absent from the data (its checks then report `error`), never a default.
+pub(crate) fn put_present<T: serde::Serialize>(
+    data: &mut serde_json::Map<String, serde_json::Value>,
+    fields: impl IntoIterator<Item = (&'static str, Option<T>)>,
+) {
+    for (k, v) in fields {
+        if let Some(v) = v {
+            data.insert(k.into(), serde_json::json!(v));
+        }
+    }
+}
+
 pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Option<String> {
     let secs = t.secs();
     chrono::DateTime::from_timestamp(secs, 0)

@@ -66,7 +66,22 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
             let pb = &pb;
             let aliases = &aliases;
             async move {
-                let id = k.key_id().unwrap_or_default().to_string();
+                let Some(id) = k.key_id().map(str::to_string) else {
+                    // Never a key with a made-up id: record the gap instead.
+                    Op {
+                        service: "kms",
+                        region: Some(region),
+                        operation: "ListKeys",
+                        kinds: &[KEY],
+                    }
+                    .fail_with(
+                        ctx,
+                        "MissingKeyId",
+                        "a key was listed without a KeyId",
+                        None,
+                    );
+                    return;
+                };
                 let rid = k.key_arn().map(str::to_string).unwrap_or_else(|| {
                     format!(
                         "arn:{}:kms:{region}:{}:key/{id}",
@@ -84,6 +99,8 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                 let mut data = Map::new();
                 data.insert("key_id".into(), json!(id));
                 data.insert("arn".into(), json!(rid));
+                // `aliases` is `None` when ListAliases failed (then the field is absent);
+                // a key ListAliases did not name has no alias.
                 let names: Option<Vec<String>> = aliases.as_ref().map(|a| {
                     let mut v = a.get(&id).cloned().unwrap_or_default();
                     v.sort();

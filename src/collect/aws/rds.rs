@@ -3,7 +3,7 @@
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
-use super::errors::{Op, ts};
+use super::errors::{Op, put_present, ts};
 use super::{Ctx, ITEM_CONCURRENCY};
 
 const INSTANCE: &str = "aws.rds.instance";
@@ -35,7 +35,22 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
             }
         };
         for d in p.db_instances() {
-            let id = d.db_instance_identifier().unwrap_or_default().to_string();
+            let Some(id) = d.db_instance_identifier().map(str::to_string) else {
+                // Never an instance with a made-up id: record the gap instead.
+                Op {
+                    service: "rds",
+                    region: Some(region),
+                    operation: "DescribeDBInstances",
+                    kinds: &[INSTANCE],
+                }
+                .fail_with(
+                    ctx,
+                    "MissingIdentifier",
+                    "an instance was listed without a DBInstanceIdentifier",
+                    None,
+                );
+                continue;
+            };
             let arn = d.db_instance_arn().map(str::to_string).unwrap_or_else(|| {
                 format!("arn:{}:rds:{region}:{}:db:{id}", ctx.partition, ctx.account)
             });
@@ -49,11 +64,7 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
                 ("cluster_identifier", d.db_cluster_identifier()),
                 ("kms_key_id", d.kms_key_id()),
             ];
-            for (k, v) in strings {
-                if let Some(v) = v {
-                    data.insert(k.into(), json!(v));
-                }
-            }
+            put_present(&mut data, strings);
             let bools = [
                 ("publicly_accessible", d.publicly_accessible()),
                 ("storage_encrypted", d.storage_encrypted()),
@@ -65,11 +76,7 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
                     d.iam_database_authentication_enabled(),
                 ),
             ];
-            for (k, v) in bools {
-                if let Some(v) = v {
-                    data.insert(k.into(), json!(v));
-                }
-            }
+            put_present(&mut data, bools);
             if let Some(v) = d.backup_retention_period() {
                 data.insert("backup_retention_period".into(), json!(v));
             }
@@ -124,7 +131,21 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
     let c = &c;
     let done: Vec<()> = futures::stream::iter(all)
         .map(|s| async move {
-            let id = s.db_snapshot_identifier().unwrap_or_default().to_string();
+            let Some(id) = s.db_snapshot_identifier().map(str::to_string) else {
+                Op {
+                    service: "rds",
+                    region: Some(region),
+                    operation: "DescribeDBSnapshots",
+                    kinds: &[SNAPSHOT],
+                }
+                .fail_with(
+                    ctx,
+                    "MissingIdentifier",
+                    "a snapshot was listed without a DBSnapshotIdentifier",
+                    None,
+                );
+                return;
+            };
             let arn = s.db_snapshot_arn().map(str::to_string).unwrap_or_else(|| {
                 format!(
                     "arn:{}:rds:{region}:{}:snapshot:{id}",
