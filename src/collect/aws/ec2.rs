@@ -180,8 +180,17 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     // Security groups, and their internet-open rules for the instances.
     let mut open_by_group: HashMap<String, Vec<Value>> = HashMap::new();
     for g in groups.iter().flatten() {
-        let id = g.group_id().unwrap_or_default().to_string();
-        let name = g.group_name().unwrap_or_default().to_string();
+        let (Some(id), Some(name)) = (g.group_id(), g.group_name()) else {
+            // Never a group with a made-up id or name: record the gap instead.
+            op("DescribeSecurityGroups", &[SG]).fail_with(
+                ctx,
+                "MissingGroupId",
+                "a security group was listed without a GroupId or GroupName",
+                None,
+            );
+            continue;
+        };
+        let (id, name) = (id.to_string(), name.to_string());
         let ingress: Vec<Value> = g.ip_permissions().iter().map(rule).collect();
         let egress: Vec<Value> = g.ip_permissions_egress().iter().map(rule).collect();
         let open = crate::collect::aws_shapes::open_ingress(&id, &ingress);
@@ -216,7 +225,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     }
 
     for i in instances.iter().flatten() {
-        let id = i.instance_id().unwrap_or_default().to_string();
+        let Some(id) = i.instance_id().map(str::to_string) else {
+            op("DescribeInstances", &[INSTANCE]).fail_with(
+                ctx,
+                "MissingInstanceId",
+                "an instance was listed without an InstanceId",
+                None,
+            );
+            continue;
+        };
         let t = tags(i.tags());
         let mut data = Map::new();
         data.insert("instance_id".into(), json!(id));
@@ -667,9 +684,11 @@ async fn ebs_default(
 ) {
     pb.inc(1);
     match c.get_ebs_encryption_by_default().send().await {
+        // A reply without the flag leaves it absent (the check then reports `error`).
         Ok(o) => {
-            let v = o.ebs_encryption_by_default().unwrap_or(false);
-            ctx.facts(|f| f.set_region(region, "ebs_encryption_by_default", json!(v)));
+            if let Some(v) = o.ebs_encryption_by_default() {
+                ctx.facts(|f| f.set_region(region, "ebs_encryption_by_default", json!(v)));
+            }
         }
         Err(e) => {
             let op = Op {
