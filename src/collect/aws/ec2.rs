@@ -112,6 +112,29 @@ fn rule(p: &IpPermission) -> Value {
     Value::Object(m)
 }
 
+/// Records an item a listing returned without its id: it is left out rather than given a
+/// made-up one, and its kind reports `error` in this region.
+fn missing_id(
+    ctx: &Ctx,
+    region: &str,
+    operation: &'static str,
+    kinds: &'static [&'static str],
+    field: &str,
+) {
+    Op {
+        service: "ec2",
+        region: Some(region),
+        operation,
+        kinds,
+    }
+    .fail_with(
+        ctx,
+        "MissingId",
+        format!("{operation} listed an item without its {field}"),
+        None,
+    );
+}
+
 /// Collects one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("ec2 {region}"));
@@ -181,12 +204,12 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let mut open_by_group: HashMap<String, Vec<Value>> = HashMap::new();
     for g in groups.iter().flatten() {
         let (Some(id), Some(name)) = (g.group_id(), g.group_name()) else {
-            // Never a group with a made-up id or name: record the gap instead.
-            op("DescribeSecurityGroups", &[SG]).fail_with(
+            missing_id(
                 ctx,
-                "MissingGroupId",
-                "a security group was listed without a GroupId or GroupName",
-                None,
+                region,
+                "DescribeSecurityGroups",
+                &[SG],
+                "GroupId or GroupName",
             );
             continue;
         };
@@ -226,12 +249,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 
     for i in instances.iter().flatten() {
         let Some(id) = i.instance_id().map(str::to_string) else {
-            op("DescribeInstances", &[INSTANCE]).fail_with(
-                ctx,
-                "MissingInstanceId",
-                "an instance was listed without an InstanceId",
-                None,
-            );
+            missing_id(ctx, region, "DescribeInstances", &[INSTANCE], "InstanceId");
             continue;
         };
         let t = tags(i.tags());
@@ -324,7 +342,10 @@ async fn volumes(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicati
             }
         };
         for v in p.volumes() {
-            let id = v.volume_id().unwrap_or_default().to_string();
+            let Some(id) = v.volume_id().map(str::to_string) else {
+                missing_id(ctx, region, "DescribeVolumes", &[VOLUME], "VolumeId");
+                continue;
+            };
             let t = tags(v.tags());
             let mut data = Map::new();
             data.insert("volume_id".into(), json!(id));
@@ -390,7 +411,10 @@ async fn snapshots(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indica
     }
     let done: Vec<()> = futures::stream::iter(all)
         .map(|s| async move {
-            let id = s.snapshot_id().unwrap_or_default().to_string();
+            let Some(id) = s.snapshot_id().map(str::to_string) else {
+                missing_id(ctx, region, "DescribeSnapshots", &[SNAPSHOT], "SnapshotId");
+                return;
+            };
             let rid = arn(ctx, region, &format!("snapshot/{id}"));
             let t = tags(s.tags());
             let mut data = Map::new();
@@ -454,7 +478,10 @@ async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif
     };
     let done: Vec<()> = futures::stream::iter(all)
         .map(|i| async move {
-            let id = i.image_id().unwrap_or_default().to_string();
+            let Some(id) = i.image_id().map(str::to_string) else {
+                missing_id(ctx, region, "DescribeImages", &[IMAGE], "ImageId");
+                return;
+            };
             let rid = arn(ctx, region, &format!("image/{id}"));
             let t = tags(i.tags());
             let mut data = Map::new();
@@ -563,7 +590,10 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
     };
     let (vpcs, logs) = futures::join!(vpcs, logs);
     for v in vpcs.into_iter().flatten() {
-        let id = v.vpc_id().unwrap_or_default().to_string();
+        let Some(id) = v.vpc_id().map(str::to_string) else {
+            missing_id(ctx, region, "DescribeVpcs", &[VPC], "VpcId");
+            continue;
+        };
         let t = tags(v.tags());
         let mut data = Map::new();
         data.insert("vpc_id".into(), json!(id));
@@ -611,7 +641,10 @@ async fn nacls(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif:
             }
         };
         for n in p.network_acls() {
-            let id = n.network_acl_id().unwrap_or_default().to_string();
+            let Some(id) = n.network_acl_id().map(str::to_string) else {
+                missing_id(ctx, region, "DescribeNetworkAcls", &[NACL], "NetworkAclId");
+                continue;
+            };
             let t = tags(n.tags());
             let entries: Vec<Value> = n
                 .entries()
