@@ -41,16 +41,33 @@ pub fn select(checks: &[Arc<Check>], sel: &Selection) -> Result<Vec<Arc<Check>>,
         .collect())
 }
 
-/// Evaluates the checks that apply to the inventory's providers and assembles the report.
-pub fn evaluate_inventory(inv: &Inventory, checks: &[Arc<Check>]) -> ScanReport {
-    let started_at = now_rfc3339();
+/// The checks of `checks` that apply to the inventory's providers.
+pub fn applicable(inv: &Inventory, checks: &[Arc<Check>]) -> Vec<Arc<Check>> {
     let providers: Vec<_> = inv.scopes.iter().map(|s| s.provider).collect();
-    let applicable: Vec<Arc<Check>> = checks
+    checks
         .iter()
         .filter(|c| providers.contains(&c.provider))
         .cloned()
-        .collect();
-    let mut findings = crate::evaluate::evaluate(inv, &applicable);
+        .collect()
+}
+
+/// Evaluates the checks that apply to the inventory's providers and assembles the report.
+pub fn evaluate_inventory(inv: &Inventory, checks: &[Arc<Check>]) -> ScanReport {
+    let started_at = now_rfc3339();
+    let applicable = applicable(inv, checks);
+    let findings = crate::evaluate::evaluate(inv, &applicable);
+    assemble(inv, &applicable, findings, started_at)
+}
+
+/// Assembles the report of `findings`, the evaluation of `applicable` (see
+/// [`applicable`]) on `inv` that started at `started_at`: outside-in confirmations,
+/// fingerprints, report order, summary.
+pub fn assemble(
+    inv: &Inventory,
+    applicable: &[Arc<Check>],
+    mut findings: Vec<crate::findings::Finding>,
+    started_at: String,
+) -> ScanReport {
     crate::confirm::confirm_from_outside(inv, &mut findings);
     let scan = ScanInfo {
         started_at,

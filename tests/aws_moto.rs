@@ -63,6 +63,40 @@ fn access_analyzer_stub() -> Stub {
     })
 }
 
+/// A seeded moto server with the side services every account scan here uses: the S3
+/// proxy that fixes moto's replies and the Access Analyzer stub. `None` (skipped) only
+/// when moto is missing outside CI.
+struct SeededAccount {
+    moto: Moto,
+    s3: Stub,
+    analyzer: Stub,
+}
+
+impl SeededAccount {
+    fn start() -> Option<Self> {
+        let bin = harness::moto_server_path()?;
+        let moto = Moto::start(&bin);
+        moto.seed();
+        let s3 = Stub::s3_fixing_proxy(moto.port());
+        Some(SeededAccount {
+            moto,
+            s3,
+            analyzer: access_analyzer_stub(),
+        })
+    }
+
+    /// The per-service endpoint variables pointing at the side services.
+    fn services(&self) -> [(&'static str, &str); 2] {
+        [
+            ("AWS_ENDPOINT_URL_S3", self.s3.url.as_str()),
+            (
+                "AWS_ENDPOINT_URL_ACCESSANALYZER",
+                self.analyzer.url.as_str(),
+            ),
+        ]
+    }
+}
+
 /// A JSON-protocol service (KMS) refusing every call.
 fn access_denied_json_stub() -> Stub {
     Stub::start(|_req: &Message| {
@@ -149,17 +183,11 @@ fn is_read(method: &str, action: &str) -> bool {
 
 #[test]
 fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
-    let Some(bin) = harness::moto_server_path() else {
+    let Some(account) = SeededAccount::start() else {
         return;
     };
-    let moto = Moto::start(&bin);
-    moto.seed();
-    let s3 = Stub::s3_fixing_proxy(moto.port());
-    let analyzer = access_analyzer_stub();
-    let services = [
-        ("AWS_ENDPOINT_URL_S3", s3.url.as_str()),
-        ("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer.url.as_str()),
-    ];
+    let moto = &account.moto;
+    let services = account.services();
 
     // A clean scan, recorded by moto from its first request to its last.
     let dir = tempfile::tempdir().expect("temp dir");
@@ -361,7 +389,10 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
     let throttled_report = report(&scan(
         &throttling.url,
-        &[("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer.url.as_str())],
+        &[(
+            "AWS_ENDPOINT_URL_ACCESSANALYZER",
+            account.analyzer.url.as_str(),
+        )],
         &[],
     ));
     let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);
@@ -461,11 +492,10 @@ fn refused_credentials_exit_3_with_a_clear_message() {
 
 #[test]
 fn max_concurrency_bounds_requests_in_flight() {
-    let Some(bin) = harness::moto_server_path() else {
+    let Some(account) = SeededAccount::start() else {
         return;
     };
-    let moto = Moto::start(&bin);
-    moto.seed();
+    let moto = &account.moto;
     // A slow path to moto (20 ms a request) that records how many requests overlap.
     let port = moto.port();
     let now = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -480,12 +510,7 @@ fn max_concurrency_bounds_requests_in_flight() {
         n.fetch_sub(1, SeqCst);
         reply
     });
-    let s3 = Stub::s3_fixing_proxy(port);
-    let analyzer = access_analyzer_stub();
-    let env = [
-        ("AWS_ENDPOINT_URL_S3", s3.url.as_str()),
-        ("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer.url.as_str()),
-    ];
+    let env = account.services();
     let limited = report(&scan(&slow.url, &env, &["--max-concurrency", "3"]));
     let seen = peak.load(std::sync::atomic::Ordering::SeqCst);
     assert!(

@@ -2,8 +2,8 @@
 //!
 //! The document is serde's pretty JSON of [`ScanReport`], byte for byte. Findings are the
 //! bulk of it (a million of them is most of a gigabyte), so [`write_to`] writes them with
-//! its own emitter rather than serde's: each check's constant fields (id, title,
-//! severity, service, remediation) are escaped once per chunk instead of once per finding,
+//! its own emitter rather than serde's: each check's text fields (id, title, service,
+//! remediation) are escaped once per chunk instead of once per finding,
 //! and chunks of findings are rendered on every core while the previous ones are written.
 
 use std::collections::HashMap;
@@ -115,10 +115,11 @@ fn findings<W: Write + ?Sized>(out: &mut W, all: &[Finding]) -> std::io::Result<
     out.write_all(b"\n  ]")
 }
 
-/// A check's constant fields, escaped once.
+/// A check's text fields, escaped once: everything before the finding's severity, and
+/// the service and the remediation.
 struct CheckBytes {
     head: Vec<u8>,
-    tail: Vec<u8>,
+    service: Vec<u8>,
     remediation: Vec<u8>,
 }
 
@@ -129,17 +130,13 @@ impl CheckBytes {
         head.extend_from_slice(b",\n      \"title\": ");
         string(&mut head, &f.title);
         head.extend_from_slice(b",\n      \"severity\": \"");
-        head.extend_from_slice(f.severity.as_str().as_bytes());
-        head.extend_from_slice(b"\",\n      \"status\": \"");
-        let mut tail = b"\",\n      \"provider\": \"".to_vec();
-        tail.extend_from_slice(f.provider.as_str().as_bytes());
-        tail.extend_from_slice(b"\",\n      \"service\": ");
-        string(&mut tail, &f.service);
+        let mut service = b"\",\n      \"service\": ".to_vec();
+        string(&mut service, &f.service);
         let mut remediation = b",\n      \"remediation\": ".to_vec();
         string(&mut remediation, &f.remediation);
         CheckBytes {
             head,
-            tail,
+            service,
             remediation,
         }
     }
@@ -148,18 +145,29 @@ impl CheckBytes {
 /// Findings `,\n`-separated, as serde's pretty printer writes them inside the array,
 /// appended to `out`.
 fn render_chunk(chunk: &[Finding], out: &mut Vec<u8>) {
-    let mut checks: HashMap<(*const u8, *const u8), CheckBytes> = HashMap::new();
+    // Keyed by the shared strings themselves (every finding of a check points at the
+    // same ones, and all of them outlive the chunk), so equal keys mean equal text.
+    type Key = (*const u8, *const u8, *const u8, *const u8);
+    let mut checks: HashMap<Key, CheckBytes> = HashMap::new();
     out.reserve(chunk.len() * 768);
     for (i, f) in chunk.iter().enumerate() {
         if i > 0 {
             out.extend_from_slice(b",\n");
         }
-        let c = checks
-            .entry((f.check_id.as_ptr(), f.remediation.as_ptr()))
-            .or_insert_with(|| CheckBytes::of(f));
+        let key = (
+            f.check_id.as_ptr(),
+            f.title.as_ptr(),
+            f.service.as_ptr(),
+            f.remediation.as_ptr(),
+        );
+        let c = checks.entry(key).or_insert_with(|| CheckBytes::of(f));
         out.extend_from_slice(&c.head);
+        out.extend_from_slice(f.severity.as_str().as_bytes());
+        out.extend_from_slice(b"\",\n      \"status\": \"");
         out.extend_from_slice(f.status.as_str().as_bytes());
-        out.extend_from_slice(&c.tail);
+        out.extend_from_slice(b"\",\n      \"provider\": \"");
+        out.extend_from_slice(f.provider.as_str().as_bytes());
+        out.extend_from_slice(&c.service);
         let r = &f.resource;
         out.extend_from_slice(b",\n      \"resource\": {\n        \"kind\": ");
         string(out, &r.kind);

@@ -96,29 +96,25 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         .into_iter()
         .filter(|t| t.home_region().is_none_or(|h| h == region))
         .collect();
-    // A trail without an ARN cannot be read further or named in a finding: record it
-    // rather than inventing an id.
-    let (trails, unnamed): (Vec<_>, Vec<_>) =
-        trails.into_iter().partition(|t| t.trail_arn().is_some());
-    if !unnamed.is_empty() {
-        op("DescribeTrails").fail_with(
-            ctx,
-            "MissingTrailArn",
-            format!("{} trail(s) were listed without a TrailARN", unnamed.len()),
-            None,
-        );
+    // A trail without an ARN cannot be read further or named in a finding: it is
+    // recorded rather than given a made-up id.
+    let mut named = Vec::with_capacity(trails.len());
+    for t in trails {
+        match t.trail_arn() {
+            Some(arn) => named.push((arn.to_string(), t)),
+            None => op("DescribeTrails").missing_id(ctx, "TrailARN"),
+        }
     }
-    let out: Vec<Value> = futures::stream::iter(trails)
-        .map(|t| {
+    let out: Vec<Value> = futures::stream::iter(named)
+        .map(|(arn, t)| {
             let c = &c;
             let pb = &pb;
             async move {
-                // Partitioned above: every trail here has an ARN.
-                let arn = t.trail_arn().map(str::to_string).unwrap_or_default();
+                let name = t.name().map(str::to_string);
                 let mut data = Map::new();
                 data.insert("arn".into(), json!(arn));
-                if let Some(name) = t.name() {
-                    data.insert("name".into(), json!(name));
+                if let Some(n) = &name {
+                    data.insert("name".into(), json!(n));
                 }
                 // Without shadow trails, DescribeTrails lists only trails whose home is
                 // the region asked, so an omitted HomeRegion is that region.
@@ -181,7 +177,6 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                     }
                     Err(e) => op("GetEventSelectors").fail(ctx, &e, Some(&arn)),
                 }
-                let name = t.name().map(str::to_string);
                 let v = Value::Object(data);
                 let mut r = ctx.resource(TRAIL, arn, &v).in_region(region);
                 if let Some(n) = name {

@@ -112,29 +112,6 @@ fn rule(p: &IpPermission) -> Value {
     Value::Object(m)
 }
 
-/// Records an item a listing returned without its id: it is left out rather than given a
-/// made-up one, and its kind reports `error` in this region.
-fn missing_id(
-    ctx: &Ctx,
-    region: &str,
-    operation: &'static str,
-    kinds: &'static [&'static str],
-    field: &str,
-) {
-    Op {
-        service: "ec2",
-        region: Some(region),
-        operation,
-        kinds,
-    }
-    .fail_with(
-        ctx,
-        "MissingId",
-        format!("{operation} listed an item without its {field}"),
-        None,
-    );
-}
-
 /// Collects one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("ec2 {region}"));
@@ -204,13 +181,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let mut open_by_group: HashMap<String, Vec<Value>> = HashMap::new();
     for g in groups.iter().flatten() {
         let (Some(id), Some(name)) = (g.group_id(), g.group_name()) else {
-            missing_id(
-                ctx,
-                region,
-                "DescribeSecurityGroups",
-                &[SG],
-                "GroupId or GroupName",
-            );
+            op("DescribeSecurityGroups", &[SG]).missing_id(ctx, "GroupId or GroupName");
             continue;
         };
         let (id, name) = (id.to_string(), name.to_string());
@@ -249,7 +220,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 
     for i in instances.iter().flatten() {
         let Some(id) = i.instance_id().map(str::to_string) else {
-            missing_id(ctx, region, "DescribeInstances", &[INSTANCE], "InstanceId");
+            op("DescribeInstances", &[INSTANCE]).missing_id(ctx, "InstanceId");
             continue;
         };
         let t = tags(i.tags());
@@ -325,25 +296,25 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 }
 
 async fn volumes(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::ProgressBar) {
+    let op = Op {
+        service: "ec2",
+        region: Some(region),
+        operation: "DescribeVolumes",
+        kinds: &[VOLUME],
+    };
     let mut pages = c.describe_volumes().into_paginator().send();
     while let Some(p) = pages.next().await {
         pb.inc(1);
         let p = match p {
             Ok(p) => p,
             Err(e) => {
-                let op = Op {
-                    service: "ec2",
-                    region: Some(region),
-                    operation: "DescribeVolumes",
-                    kinds: &[VOLUME],
-                };
                 op.fail(ctx, &e, None);
                 return;
             }
         };
         for v in p.volumes() {
             let Some(id) = v.volume_id().map(str::to_string) else {
-                missing_id(ctx, region, "DescribeVolumes", &[VOLUME], "VolumeId");
+                op.missing_id(ctx, "VolumeId");
                 continue;
             };
             let t = tags(v.tags());
@@ -412,7 +383,7 @@ async fn snapshots(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indica
     let done: Vec<()> = futures::stream::iter(all)
         .map(|s| async move {
             let Some(id) = s.snapshot_id().map(str::to_string) else {
-                missing_id(ctx, region, "DescribeSnapshots", &[SNAPSHOT], "SnapshotId");
+                op("DescribeSnapshots").missing_id(ctx, "SnapshotId");
                 return;
             };
             let rid = arn(ctx, region, &format!("snapshot/{id}"));
@@ -479,7 +450,7 @@ async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif
     let done: Vec<()> = futures::stream::iter(all)
         .map(|i| async move {
             let Some(id) = i.image_id().map(str::to_string) else {
-                missing_id(ctx, region, "DescribeImages", &[IMAGE], "ImageId");
+                op("DescribeImages").missing_id(ctx, "ImageId");
                 return;
             };
             let rid = arn(ctx, region, &format!("image/{id}"));
@@ -591,7 +562,7 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
     let (vpcs, logs) = futures::join!(vpcs, logs);
     for v in vpcs.into_iter().flatten() {
         let Some(id) = v.vpc_id().map(str::to_string) else {
-            missing_id(ctx, region, "DescribeVpcs", &[VPC], "VpcId");
+            op("DescribeVpcs").missing_id(ctx, "VpcId");
             continue;
         };
         let t = tags(v.tags());
@@ -624,25 +595,25 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
 }
 
 async fn nacls(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::ProgressBar) {
+    let op = Op {
+        service: "ec2",
+        region: Some(region),
+        operation: "DescribeNetworkAcls",
+        kinds: &[NACL],
+    };
     let mut pages = c.describe_network_acls().into_paginator().send();
     while let Some(p) = pages.next().await {
         pb.inc(1);
         let p = match p {
             Ok(p) => p,
             Err(e) => {
-                let op = Op {
-                    service: "ec2",
-                    region: Some(region),
-                    operation: "DescribeNetworkAcls",
-                    kinds: &[NACL],
-                };
                 op.fail(ctx, &e, None);
                 return;
             }
         };
         for n in p.network_acls() {
             let Some(id) = n.network_acl_id().map(str::to_string) else {
-                missing_id(ctx, region, "DescribeNetworkAcls", &[NACL], "NetworkAclId");
+                op.missing_id(ctx, "NetworkAclId");
                 continue;
             };
             let t = tags(n.tags());

@@ -105,6 +105,17 @@ impl Op<'_> {
         });
     }
 
+    /// Records an item this listing returned without its `field` (its id): the item is
+    /// left out rather than given a made-up id, and its kinds report `error`.
+    pub(crate) fn missing_id(&self, ctx: &Ctx, field: &str) {
+        self.fail_with(
+            ctx,
+            "MissingId",
+            format!("{} listed an item without its {field}", self.operation),
+            None,
+        );
+    }
+
     /// Records `err` as a field gap: only the checks that read one of `fields` of the
     /// kinds report `error`; the rest of the data is complete.
     pub(crate) fn gap<E, R>(&self, ctx: &Ctx, err: &SdkError<E, R>, fields: &[&str])
@@ -119,7 +130,6 @@ impl Op<'_> {
     }
 }
 
-/// Formats an SDK timestamp as RFC 3339 UTC (second precision).
 /// Inserts each `(key, value)` whose value the reply carried; a value the API did not
 /// give stays absent from the data (its checks then report `error`), never a default.
 pub(crate) fn put_present<T: serde::Serialize>(
@@ -133,6 +143,7 @@ pub(crate) fn put_present<T: serde::Serialize>(
     }
 }
 
+/// Formats an SDK timestamp as RFC 3339 UTC (second precision).
 pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Option<String> {
     let secs = t.secs();
     chrono::DateTime::from_timestamp(secs, 0)

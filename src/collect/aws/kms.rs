@@ -67,19 +67,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
             let aliases = &aliases;
             async move {
                 let Some(id) = k.key_id().map(str::to_string) else {
-                    // Never a key with a made-up id: record the gap instead.
-                    Op {
-                        service: "kms",
-                        region: Some(region),
-                        operation: "ListKeys",
-                        kinds: &[KEY],
-                    }
-                    .fail_with(
-                        ctx,
-                        "MissingKeyId",
-                        "a key was listed without a KeyId",
-                        None,
-                    );
+                    op("ListKeys").missing_id(ctx, "KeyId");
                     return;
                 };
                 let rid = k.key_arn().map(str::to_string).unwrap_or_else(|| {

@@ -18,37 +18,25 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 
 async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
     let c = ctx.clients.rds(region);
+    let op = Op {
+        service: "rds",
+        region: Some(region),
+        operation: "DescribeDBInstances",
+        kinds: &[INSTANCE],
+    };
     let mut pages = c.describe_db_instances().into_paginator().send();
     while let Some(p) = pages.next().await {
         pb.inc(1);
         let p = match p {
             Ok(p) => p,
             Err(e) => {
-                Op {
-                    service: "rds",
-                    region: Some(region),
-                    operation: "DescribeDBInstances",
-                    kinds: &[INSTANCE],
-                }
-                .fail(ctx, &e, None);
+                op.fail(ctx, &e, None);
                 return;
             }
         };
         for d in p.db_instances() {
             let Some(id) = d.db_instance_identifier().map(str::to_string) else {
-                // Never an instance with a made-up id: record the gap instead.
-                Op {
-                    service: "rds",
-                    region: Some(region),
-                    operation: "DescribeDBInstances",
-                    kinds: &[INSTANCE],
-                }
-                .fail_with(
-                    ctx,
-                    "MissingIdentifier",
-                    "an instance was listed without a DBInstanceIdentifier",
-                    None,
-                );
+                op.missing_id(ctx, "DBInstanceIdentifier");
                 continue;
             };
             let arn = d.db_instance_arn().map(str::to_string).unwrap_or_else(|| {
@@ -132,18 +120,7 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
     let done: Vec<()> = futures::stream::iter(all)
         .map(|s| async move {
             let Some(id) = s.db_snapshot_identifier().map(str::to_string) else {
-                Op {
-                    service: "rds",
-                    region: Some(region),
-                    operation: "DescribeDBSnapshots",
-                    kinds: &[SNAPSHOT],
-                }
-                .fail_with(
-                    ctx,
-                    "MissingIdentifier",
-                    "a snapshot was listed without a DBSnapshotIdentifier",
-                    None,
-                );
+                op("DescribeDBSnapshots").missing_id(ctx, "DBSnapshotIdentifier");
                 return;
             };
             let arn = s.db_snapshot_arn().map(str::to_string).unwrap_or_else(|| {
