@@ -19,7 +19,7 @@ use crate::findings::{Finding, Status};
 use crate::inventory::Inventory;
 
 /// (inside check, probe check) pairs.
-const CONFIRMS: [(&str, &str); 3] = [
+pub(crate) const CONFIRMS: [(&str, &str); 3] = [
     (
         "salesforce-guest-api-enabled",
         "salesforce-site-guest-api-answers",

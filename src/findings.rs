@@ -128,6 +128,18 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
+    /// The reference to an inventory resource.
+    pub fn of(r: &crate::inventory::Resource) -> Self {
+        ResourceRef {
+            kind: r.kind.clone(),
+            id: r.id.clone(),
+            name: r.name.clone(),
+            region: r.region.clone(),
+            account: r.scope.clone(),
+            location: r.location.clone(),
+        }
+    }
+
     /// The human name if there is one, else the id.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.id)
@@ -211,14 +223,19 @@ impl Finding {
 /// The stable fingerprint of a finding: the first 16 bytes of
 /// SHA-256(check id, scope, region, kind, resource id), in hex.
 pub fn fingerprint(check_id: &str, r: &ResourceRef) -> String {
+    fingerprint_of(check_id, &r.account, r.region.as_deref(), &r.kind, &r.id)
+}
+
+/// [`fingerprint`] of a resource given by its parts.
+pub fn fingerprint_of(
+    check_id: &str,
+    account: &str,
+    region: Option<&str>,
+    kind: &str,
+    id: &str,
+) -> String {
     let mut h = Sha256::new();
-    for part in [
-        check_id,
-        r.account.as_str(),
-        r.region.as_deref().unwrap_or(""),
-        r.kind.as_str(),
-        r.id.as_str(),
-    ] {
+    for part in [check_id, account, region.unwrap_or(""), kind, id] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -345,12 +362,44 @@ pub struct Summary {
     pub by_scope: Vec<ScopeSummary>,
 }
 
+/// What the counts of a finding need of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Tally<'a> {
+    /// The provider.
+    pub provider: Provider,
+    /// The scope.
+    pub account: &'a str,
+    /// The outcome.
+    pub status: Status,
+    /// The check's severity.
+    pub severity: Severity,
+}
+
+impl<'a> From<&'a Finding> for Tally<'a> {
+    fn from(f: &'a Finding) -> Self {
+        Tally {
+            provider: f.provider,
+            account: &f.resource.account,
+            status: f.status,
+            severity: f.severity,
+        }
+    }
+}
+
 impl Summary {
     /// Counts the findings of a scan covering `scopes`.
     pub fn of(scopes: &[Scope], findings: &[Finding]) -> Self {
+        Self::of_tallies(scopes, findings.iter().map(Tally::from))
+    }
+
+    /// Counts findings given by what the counts need of them.
+    pub fn of_tallies<'a>(
+        scopes: &[Scope],
+        findings: impl Iterator<Item = Tally<'a>> + Clone,
+    ) -> Self {
         let mut s = Summary {
-            total: findings.len(),
-            by_scope: ScopeSummary::of(scopes, findings),
+            total: findings.clone().count(),
+            by_scope: ScopeSummary::of_tallies(scopes, findings.clone()),
             ..Summary::default()
         };
         for sev in Severity::DESCENDING {
@@ -447,6 +496,14 @@ impl ScopeSummary {
     /// list. Empty when that makes at most one scope: a single-scope report has no
     /// per-scope breakdown.
     pub fn of(scopes: &[Scope], findings: &[Finding]) -> Vec<ScopeSummary> {
+        Self::of_tallies(scopes, findings.iter().map(Tally::from))
+    }
+
+    /// [`ScopeSummary::of`] findings given by what the counts need of them.
+    pub fn of_tallies<'a>(
+        scopes: &[Scope],
+        findings: impl Iterator<Item = Tally<'a>>,
+    ) -> Vec<ScopeSummary> {
         use std::collections::HashMap;
         use std::collections::hash_map::Entry;
         let mut out: Vec<ScopeSummary> = Vec::with_capacity(scopes.len());
@@ -462,12 +519,10 @@ impl ScopeSummary {
             }
         }
         for f in findings {
-            let i = *index
-                .entry((f.provider, &f.resource.account))
-                .or_insert_with(|| {
-                    out.push(ScopeSummary::empty(f.provider, &f.resource.account));
-                    out.len() - 1
-                });
+            let i = *index.entry((f.provider, f.account)).or_insert_with(|| {
+                out.push(ScopeSummary::empty(f.provider, f.account));
+                out.len() - 1
+            });
             let s = &mut out[i];
             match f.status {
                 Status::Fail => s.fail.add(f.severity),

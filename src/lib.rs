@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod collect;
+pub mod compact;
 pub mod compliance;
 pub mod confirm;
 pub mod evaluate;

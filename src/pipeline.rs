@@ -1,13 +1,20 @@
 //! The scan pipeline without the command line: select checks, evaluate an inventory,
 //! assemble the report and decide the exit code. Used by `mamori scan` and by tests.
 
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use globset::GlobSet;
+use rayon::prelude::*;
 
 use crate::checks::Check;
-use crate::findings::{BaselineState, ScanInfo, ScanReport, Severity, Status};
-use crate::inventory::{Inventory, now_rfc3339};
+use crate::compact::CompactFindings;
+use crate::evaluate::{Evaluator, Verdict, judge, scope_errors};
+use crate::findings::{
+    BaselineState, CheckInfo, FINDINGS_SCHEMA_VERSION, ScanInfo, ScanReport, Severity, Status,
+};
+use crate::inventory::stream::{self, Unstreamable};
+use crate::inventory::{Inventory, Resource, Tool, now_rfc3339};
 use crate::patterns::globset;
 
 /// Which checks to run.
@@ -83,6 +90,137 @@ pub fn assemble(
             .iter()
             .map(|c| crate::findings::CheckInfo::from(c.as_ref())),
     )
+}
+
+/// Resources evaluated per batch of a streamed inventory.
+const BATCH: usize = 2048;
+
+/// A saved inventory evaluated without loading it whole ([`evaluate_streamed`]).
+pub struct StreamedScan {
+    /// The report without its findings (`findings` is empty): scan, summary, checks.
+    pub report: ScanReport,
+    /// The findings, in report order.
+    pub findings: CompactFindings,
+}
+
+impl StreamedScan {
+    /// The report with only the findings `keep` selects, as [`Finding`]s (e.g. those
+    /// that gate the exit code).
+    ///
+    /// [`Finding`]: crate::findings::Finding
+    pub fn report_of(&self, keep: impl Fn(Status, Severity) -> bool) -> ScanReport {
+        let mut report = self.report.clone();
+        report.findings = (0..self.findings.len())
+            .filter(|i| {
+                let f = self.findings.get(*i);
+                keep(f.status, f.check.severity)
+            })
+            .map(|i| self.findings.finding(i))
+            .collect();
+        report
+    }
+}
+
+/// Evaluates the saved inventory at `path` as [`evaluate_inventory`] evaluates it once
+/// loaded, reading its resources a batch at a time (evaluated on every core while the
+/// next batch is read) and keeping findings compact, so that memory grows with the
+/// findings, not with the file. Fails, having written nothing, on anything unusual (a
+/// malformed document, a resource of an unknown scope): the caller then loads the
+/// inventory whole, which reports the problem precisely.
+pub fn evaluate_streamed(
+    path: &std::path::Path,
+    checks: &[Arc<Check>],
+) -> Result<StreamedScan, Unstreamable> {
+    let started_at = now_rfc3339();
+    let head = stream::head(path)?;
+    let applicable = applicable(&head, checks);
+    let ev = Evaluator::new(&applicable, &head.collected_at);
+    let mut compact = CompactFindings::new(&applicable);
+    let scopes: HashSet<&str> = head.scopes.iter().map(|s| s.id.as_str()).collect();
+    let mut unknown_scope = None;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Resource>>(2);
+        let reader = s.spawn(move || {
+            stream::resources(path, BATCH, |batch| {
+                let _ = tx.send(batch);
+            })
+        });
+        // Each batch's verdicts are added to the findings while the next batch is
+        // evaluated.
+        let mut judged: Option<(Vec<Resource>, Vec<Vec<Verdict>>)> = None;
+        let add = |compact: &mut CompactFindings, (batch, verdicts): (Vec<Resource>, _)| {
+            for (r, v) in batch.iter().zip(verdicts) {
+                compact.add(r, v);
+            }
+        };
+        for batch in rx {
+            if unknown_scope.is_some() {
+                continue;
+            }
+            if let Some(r) = batch.iter().find(|r| !scopes.contains(r.scope.as_str())) {
+                unknown_scope = Some(r.scope.clone());
+                continue;
+            }
+            let previous = judged.take();
+            let ((), verdicts) = rayon::join(
+                || previous.map_or((), |p| add(&mut compact, p)),
+                || {
+                    batch
+                        .par_iter()
+                        .with_min_len(16)
+                        .map(|r| judge(&ev, &head.errors, r))
+                        .collect::<Vec<Vec<Verdict>>>()
+                },
+            );
+            judged = Some((batch, verdicts));
+        }
+        if let Some(last) = judged {
+            add(&mut compact, last);
+        }
+        reader
+            .join()
+            .unwrap_or_else(|_| Err(Unstreamable("the reader panicked".into())))
+    })?;
+    if let Some(scope) = unknown_scope {
+        return Err(Unstreamable(format!("a resource of unknown scope {scope}")));
+    }
+    for group in scope_errors(&head.errors, &ev) {
+        compact.add_scope_error(&group);
+    }
+    compact.confirm_from_outside();
+    let finished_at = now_rfc3339();
+    compact.sort();
+    let used: BTreeSet<&str> = compact
+        .used_checks()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    let checks = applicable
+        .iter()
+        .filter(|c| used.contains(c.id.as_str()))
+        .map(|c| (c.id.clone(), CheckInfo::from(c.as_ref())))
+        .collect();
+    let summary = compact.summary(&head.scopes);
+    let report = ScanReport {
+        schema_version: FINDINGS_SCHEMA_VERSION,
+        tool: Tool::current(),
+        scan: ScanInfo {
+            started_at,
+            finished_at,
+            collected_at: head.collected_at.clone(),
+            scopes: head.scopes.clone(),
+            collection_errors: head.errors.clone(),
+        },
+        summary,
+        findings: Vec::new(),
+        fixed: Vec::new(),
+        checks,
+    };
+    drop(used);
+    Ok(StreamedScan {
+        report,
+        findings: compact,
+    })
 }
 
 /// The failing findings that count against `--fail-on`: unsuppressed, at or above the

@@ -119,7 +119,7 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), String> {
 
 /// Runs `write` on a buffered FILE (its errors reported) or on standard output, where a
 /// closed pipe (e.g. `| head`) is not an error worth reporting.
-fn write_with(
+pub(super) fn write_with(
     path: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {

@@ -44,6 +44,21 @@ pub fn run(args: ScanArgs) -> u8 {
         Err(code) => return code,
     };
 
+    // One saved inventory reported as JSON alone: evaluated as it is read, with compact
+    // findings, so a large inventory takes memory for its findings only. Anything that
+    // needs the whole report at once (mutelist, baseline, other formats) loads it whole.
+    if let (None, [path]) = (&args.provider, args.inventory.as_slice())
+        && gating.is_empty()
+        && common.save_inventory.is_none()
+        && common.output_dir.is_none()
+        && framework.is_none()
+        && !common.format.is_empty()
+        && common.format.iter().all(|f| *f == report::Format::Json)
+        && let Ok(scan) = pipeline::evaluate_streamed(path, &checks)
+    {
+        return finish_streamed(&scan, common);
+    }
+
     let inventory = match (&args.provider, args.inventory.as_slice()) {
         (None, [first, rest @ ..]) => match load_inventories(first, rest) {
             Ok(inv) => inv,
@@ -111,6 +126,27 @@ pub fn run(args: ScanArgs) -> u8 {
     std::mem::forget(report);
     std::mem::forget(inventory);
     code
+}
+
+/// Writes the JSON report of a streamed scan; returns the exit code.
+fn finish_streamed(scan: &pipeline::StreamedScan, common: &super::CommonScanArgs) -> u8 {
+    let path = common.output.as_deref();
+    let written = super::output::write_with(path, |out| {
+        report::json::write_compact(&scan.report, &scan.findings, out)
+    });
+    if let Err(e) = written {
+        report_error(PlainError::new(e));
+        return exit::USAGE;
+    }
+    // Only the findings that decide the exit code are needed as findings.
+    let gating = scan.report_of(|status, severity| {
+        status == crate::findings::Status::Fail && common.fail_on.is_some_and(|t| severity >= t)
+    });
+    if !common.quiet && path.is_some() {
+        eprintln!("{}", report::table::summary_line(&gating));
+    }
+    super::gating::explain_exit(&gating, common.fail_on, common.quiet);
+    pipeline::exit_code(&gating, common.fail_on)
 }
 
 fn collect(provider: &ProviderCommand, quiet: bool) -> Result<Inventory, CollectError> {

@@ -68,6 +68,13 @@ struct Vars<'a> {
 
 impl VariableResolver for Vars<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        if let Some(path) = variable.strip_prefix("resource.") {
+            // cel asks for the longest qualified name first (`resource.data.a.b`, then
+            // `resource.data.a`, ...): answering it directly saves the interpreter a
+            // lookup per shorter prefix. A missing key answers `None`, and the
+            // interpreter then selects step by step and reports it as usual.
+            return select_path(self.resource, path);
+        }
         match variable {
             "resource" => Some(CowVal::Borrowed(self.resource)),
             "params" => Some(CowVal::Borrowed(self.params)),
@@ -75,6 +82,19 @@ impl VariableResolver for Vars<'_> {
             _ => None,
         }
     }
+}
+
+/// The value at a dotted path of string keys below `root`, borrowed.
+fn select_path<'b>(root: &'b (dyn Val + '_), path: &str) -> Option<CowVal<'b, 'b>> {
+    let mut at: &'b dyn Val = root;
+    for key in path.split('.') {
+        let key = CelString::from(key);
+        match at.as_indexer()?.get(&key).ok()? {
+            CowVal::Borrowed(v) => at = v,
+            CowVal::Owned(_) => return None,
+        }
+    }
+    Some(CowVal::Borrowed(at))
 }
 
 /// The result of running one check's condition on one resource.
@@ -150,6 +170,25 @@ impl<'a> Evaluator<'a> {
         resource: &(dyn Val + '_),
         display_name: &str,
     ) -> Outcome {
+        match self.run_lazy(root, check, resource) {
+            Lazy::Fail(m) => Outcome::Fail(m),
+            Lazy::Pass(m) => Outcome::Pass(m.render(display_name)),
+            Lazy::Error(m) => Outcome::Error(m),
+            Lazy::Missing(field) => Outcome::Missing(field.to_string()),
+        }
+    }
+}
+
+/// [`Outcome`] with the pass message left unrendered where it is the stock one.
+enum Lazy {
+    Fail(String),
+    Pass(Message),
+    Error(String),
+    Missing(Arc<String>),
+}
+
+impl Evaluator<'_> {
+    fn run_lazy(&self, root: &Context<'_, '_>, check: &Check, resource: &(dyn Val + '_)) -> Lazy {
         let vars = Vars {
             resource,
             params: check.params_value.as_ref(),
@@ -158,17 +197,17 @@ impl<'a> Evaluator<'a> {
         let mut ctx = root.new_inner_scope();
         ctx.set_variable_resolver(&vars);
         match check.program.execute(&ctx) {
-            Ok(Value::Bool(true)) => Outcome::Fail(check.message_template.render(&ctx)),
-            Ok(Value::Bool(false)) => Outcome::Pass(match &check.pass_template {
-                Some(t) => t.render(&ctx),
-                None => format!("{display_name}: no issue found."),
+            Ok(Value::Bool(true)) => Lazy::Fail(check.message_template.render(&ctx)),
+            Ok(Value::Bool(false)) => Lazy::Pass(match &check.pass_template {
+                Some(t) => Message::Text(t.render(&ctx)),
+                None => Message::NoIssue,
             }),
-            Ok(other) => Outcome::Error(format!(
+            Ok(other) => Lazy::Error(format!(
                 "condition returned {}, not a bool",
                 other.type_of()
             )),
-            Err(ExecutionError::NoSuchKey(k)) => Outcome::Missing(k.to_string()),
-            Err(e) => Outcome::Error(describe_error(&e)),
+            Err(ExecutionError::NoSuchKey(k)) => Lazy::Missing(k),
+            Err(e) => Lazy::Error(describe_error(&e)),
         }
     }
 }
@@ -222,41 +261,95 @@ pub fn evaluate(inv: &Inventory, checks: &[Arc<Check>]) -> Vec<Finding> {
         .resources
         .par_iter()
         .with_min_len(64)
-        .flat_map_iter(|r| evaluate_resource(&ev, inv, r))
+        .flat_map_iter(|r| {
+            let verdicts = judge(&ev, &inv.errors, r);
+            let rref = Arc::new(ResourceRef::of(r));
+            let checks = ev.checks_for(&r.kind);
+            verdicts.into_iter().map(move |v| {
+                let message = v.message.render(r.display_name());
+                Finding::new(checks[v.check], rref.clone(), v.status, message)
+            })
+        })
         .collect();
-    findings.extend(scope_errors(inv, &ev));
+    for group in scope_errors(&inv.errors, &ev) {
+        let rref = Arc::new(group.resource);
+        for c in group.checks {
+            findings.push(Finding::new(
+                c,
+                rref.clone(),
+                Status::Error,
+                group.message.clone(),
+            ));
+        }
+    }
     findings
 }
 
-fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<Finding> {
+/// A finding's message as evaluation leaves it: text, or a stock message that a report
+/// renders only when it prints it (most findings of a large scan are passes and
+/// fields not collected, and their messages are never read in memory).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Message {
+    /// The rendered message.
+    Text(String),
+    /// "<resource>: no issue found." (a pass of a check without a pass message).
+    NoIssue,
+    /// "field `<field>` was not collected for this resource" ([`missing_message`]).
+    Missing(Arc<String>),
+}
+
+impl Message {
+    /// The text, for a resource whose display name is `display_name`.
+    pub fn render(self, display_name: &str) -> String {
+        match self {
+            Message::Text(t) => t,
+            Message::NoIssue => no_issue_message(display_name),
+            Message::Missing(field) => missing_message(&field),
+        }
+    }
+}
+
+/// "<resource>: no issue found."
+pub fn no_issue_message(display_name: &str) -> String {
+    format!("{display_name}: no issue found.")
+}
+
+/// One check's verdict on one resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The check: its index in [`Evaluator::checks_for`] the resource's kind.
+    pub check: usize,
+    /// The outcome.
+    pub status: Status,
+    /// What was found.
+    pub message: Message,
+}
+
+/// Every check of the resource's kind on one resource, in [`Evaluator::checks_for`]
+/// order, with the collection errors `errors` of its inventory taken into account.
+pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Vec<Verdict> {
     let checks = ev.checks_for(&r.kind);
     if checks.is_empty() {
         return Vec::new();
     }
-    let rref = Arc::new(ResourceRef {
-        kind: r.kind.clone(),
-        id: r.id.clone(),
-        name: r.name.clone(),
-        region: r.region.clone(),
-        account: r.scope.clone(),
-        location: r.location.clone(),
-    });
+    let verdict = |check: usize, status: Status, message: Message| Verdict {
+        check,
+        status,
+        message,
+    };
     // Pass results are not trusted when a collection error covers this resource.
-    let blocking: Vec<&CollectionError> = inv
-        .errors
+    let blocking: Vec<&CollectionError> = errors
         .iter()
         .filter(|e| e.affects(&r.kind, &r.scope, r.region.as_deref(), Some(&r.id)))
         .collect();
     // Errors about this very resource explain fields that are missing from its data,
     // even when they do not cover the whole kind.
-    let explaining: Vec<&CollectionError> = inv
-        .errors
+    let explaining: Vec<&CollectionError> = errors
         .iter()
         .filter(|e| e.scope == r.scope && e.resource_id.as_deref() == Some(r.id.as_str()))
         .collect();
     // Field gaps of this resource's kind and scope, found once for all its checks.
-    let gaps_here: Vec<&CollectionError> = inv
-        .errors
+    let gaps_here: Vec<&CollectionError> = errors
         .iter()
         .filter(|e| e.is_gap_for(&r.kind, &r.scope))
         .collect();
@@ -264,30 +357,30 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
         Ok(d) => resource_val(r, d),
         Err(e) => {
             let msg = format!("resource data is not valid JSON: {e}");
-            return checks
-                .iter()
-                .map(|c| Finding::new(c, rref.clone(), Status::Error, msg.clone()))
+            return (0..checks.len())
+                .map(|i| verdict(i, Status::Error, Message::Text(msg.clone())))
                 .collect();
         }
     };
     let root = root_context();
     checks
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             if let Some(field) = unknown_read(c, r) {
                 let msg = format!("Not evaluated: value unknown until apply: `{field}`");
-                return Finding::new(c, rref.clone(), Status::Error, msg);
+                return verdict(i, Status::Error, Message::Text(msg));
             }
-            let outcome = ev.run_in(&root, c, value.as_ref(), r.display_name());
+            let outcome = ev.run_lazy(&root, c, value.as_ref());
             // Field gaps: a missing field they explain, or a pass of a condition that reads
             // a gap field (`has(x) && ...` would otherwise pass silently), is not evaluated.
             let gaps: Vec<&str> = match &outcome {
-                Outcome::Missing(field) => gaps_here
+                Lazy::Missing(field) => gaps_here
                     .iter()
-                    .filter(|e| e.fields.iter().any(|f| f == field))
+                    .filter(|e| e.fields.iter().any(|f| f == field.as_str()))
                     .map(|e| e.message.as_str())
                     .collect(),
-                Outcome::Pass(_) => gaps_here
+                Lazy::Pass(_) => gaps_here
                     .iter()
                     .filter(|e| e.fields.iter().any(|f| reads_key(&c.data_reads, f)))
                     .map(|e| e.message.as_str())
@@ -296,31 +389,43 @@ fn evaluate_resource(ev: &Evaluator<'_>, inv: &Inventory, r: &Resource) -> Vec<F
             };
             if !gaps.is_empty() {
                 let msg = format!("Not evaluated: {}", gaps.join("; "));
-                return Finding::new(c, rref.clone(), Status::Error, msg);
+                return verdict(i, Status::Error, Message::Text(msg));
             }
-            let outcome = match outcome {
-                Outcome::Missing(field) => Outcome::Error(missing_message(&field)),
-                other => other,
-            };
             let (status, message) = match outcome {
-                Outcome::Fail(m) => (Status::Fail, m),
-                Outcome::Pass(_) if !blocking.is_empty() => {
-                    (Status::Error, not_evaluated_message(&blocking))
-                }
-                Outcome::Pass(m) => (Status::Pass, m),
-                Outcome::Error(m) if !blocking.is_empty() => (
+                Lazy::Fail(m) => (Status::Fail, Message::Text(m)),
+                Lazy::Pass(_) if !blocking.is_empty() => (
                     Status::Error,
-                    format!("{}; {m}", not_evaluated_message(&blocking)),
+                    Message::Text(not_evaluated_message(&blocking)),
                 ),
-                Outcome::Error(m) if !explaining.is_empty() => (
+                Lazy::Pass(m) => (Status::Pass, m),
+                Lazy::Error(m) if !blocking.is_empty() => (
                     Status::Error,
-                    format!("{}; {m}", not_evaluated_message(&explaining)),
+                    Message::Text(format!("{}; {m}", not_evaluated_message(&blocking))),
                 ),
-                Outcome::Error(m) => (Status::Error, m),
-                // Mapped to `Error` above; kept for exhaustiveness.
-                Outcome::Missing(field) => (Status::Error, missing_message(&field)),
+                Lazy::Error(m) if !explaining.is_empty() => (
+                    Status::Error,
+                    Message::Text(format!("{}; {m}", not_evaluated_message(&explaining))),
+                ),
+                Lazy::Error(m) => (Status::Error, Message::Text(m)),
+                Lazy::Missing(field) if !blocking.is_empty() => (
+                    Status::Error,
+                    Message::Text(format!(
+                        "{}; {}",
+                        not_evaluated_message(&blocking),
+                        missing_message(&field)
+                    )),
+                ),
+                Lazy::Missing(field) if !explaining.is_empty() => (
+                    Status::Error,
+                    Message::Text(format!(
+                        "{}; {}",
+                        not_evaluated_message(&explaining),
+                        missing_message(&field)
+                    )),
+                ),
+                Lazy::Missing(field) => (Status::Error, Message::Missing(field)),
             };
-            Finding::new(c, rref.clone(), status, message)
+            verdict(i, status, message)
         })
         .collect()
 }
@@ -368,12 +473,22 @@ pub fn not_evaluated_message(errors: &[&CollectionError]) -> String {
     format!("Not evaluated: {}", parts.join("; "))
 }
 
-/// One `error` finding per (check, scope, region) whose kind could not be fully
-/// collected, so that a kind with no collected resources never looks clean.
-fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
+/// The checks of one kind that a collection error left without input in one scope
+/// and region: each reports one `error` finding on a stand-in resource.
+pub struct ScopeError<'a> {
+    /// The stand-in resource (`<scope>/<region or global>/<kind>`).
+    pub resource: ResourceRef,
+    /// The checks of the kind.
+    pub checks: &'a [&'a Check],
+    /// "Not evaluated: ..." naming the failed calls.
+    pub message: String,
+}
+
+/// One group per (kind, scope, region) that a collection error left uncollected and
+/// that has checks, so that a kind with no collected resources never looks clean.
+pub fn scope_errors<'a>(errors: &[CollectionError], ev: &'a Evaluator<'_>) -> Vec<ScopeError<'a>> {
     let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&CollectionError>> = BTreeMap::new();
-    for e in inv
-        .errors
+    for e in errors
         .iter()
         .filter(|e| e.resource_id.is_none() && e.fields.is_empty())
     {
@@ -390,18 +505,18 @@ fn scope_errors(inv: &Inventory, ev: &Evaluator<'_>) -> Vec<Finding> {
         if checks.is_empty() {
             continue;
         }
-        let rref = Arc::new(ResourceRef {
-            kind: kind.to_string(),
-            id: format!("{scope}/{}/{kind}", region.unwrap_or("global")),
-            name: None,
-            region: region.map(str::to_string),
-            account: scope.to_string(),
-            location: None,
+        out.push(ScopeError {
+            resource: ResourceRef {
+                kind: kind.to_string(),
+                id: format!("{scope}/{}/{kind}", region.unwrap_or("global")),
+                name: None,
+                region: region.map(str::to_string),
+                account: scope.to_string(),
+                location: None,
+            },
+            checks,
+            message: not_evaluated_message(&errors),
         });
-        let msg = not_evaluated_message(&errors);
-        for c in checks {
-            out.push(Finding::new(c, rref.clone(), Status::Error, msg.clone()));
-        }
     }
     out
 }

@@ -4,6 +4,8 @@
 //! `--save-inventory` and evaluated later, offline, with `mamori scan --inventory FILE`.
 //! The JSON Schema of this document lives in `schemas/inventory-v1.schema.json`.
 
+pub mod stream;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;

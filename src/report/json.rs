@@ -11,7 +11,9 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use crate::findings::{Finding, ScanReport};
+use crate::compact::{CompactFindings, MessageView};
+use crate::findings::{BaselineState, Finding, ScanReport, Severity, Status};
+use crate::inventory::{Provider, SourceLocation};
 
 /// Pretty JSON with a trailing newline.
 pub fn render(report: &ScanReport) -> String {
@@ -22,13 +24,33 @@ pub fn render(report: &ScanReport) -> String {
 }
 
 /// Findings rendered per parallel task.
-const CHUNK: usize = 4096;
-/// Chunks rendered before they are handed to the writer.
-const WINDOW: usize = 8;
+const CHUNK: usize = 1024;
+/// Chunks rendered before they are handed to the writer (about 3 MB: with the window
+/// being written and the one waiting, what the array costs in memory).
+const WINDOW: usize = 4;
 
 /// The same document as [`render`], streamed to `out` (no copy of the whole text in
 /// memory: a large report is hundreds of megabytes as one string).
 pub fn write_to<W: Write + ?Sized>(report: &ScanReport, out: &mut W) -> std::io::Result<()> {
+    document(report, out, |out| findings(out, report.findings.as_slice()))
+}
+
+/// The document of `report` with the findings of `compact` (`report.findings` is not
+/// read): byte for byte what [`write_to`] writes for the same findings as a
+/// [`ScanReport`].
+pub fn write_compact<W: Write + ?Sized>(
+    report: &ScanReport,
+    compact: &CompactFindings,
+    out: &mut W,
+) -> std::io::Result<()> {
+    document(report, out, |out| findings(out, compact))
+}
+
+fn document<W: Write + ?Sized>(
+    report: &ScanReport,
+    out: &mut W,
+    write_findings: impl FnOnce(&mut W) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     out.write_all(b"{\n  \"schema_version\": ")?;
     out.write_all(report.schema_version.to_string().as_bytes())?;
     out.write_all(b",\n  \"tool\": ")?;
@@ -38,10 +60,10 @@ pub fn write_to<W: Write + ?Sized>(report: &ScanReport, out: &mut W) -> std::io:
     out.write_all(b",\n  \"summary\": ")?;
     nested(out, &report.summary)?;
     out.write_all(b",\n  \"findings\": ")?;
-    findings(out, &report.findings)?;
+    write_findings(out)?;
     if !report.fixed.is_empty() {
         out.write_all(b",\n  \"fixed\": ")?;
-        findings(out, &report.fixed)?;
+        findings(out, report.fixed.as_slice())?;
     }
     out.write_all(b",\n  \"checks\": ")?;
     nested(out, &report.checks)?;
@@ -63,9 +85,105 @@ fn nested<W: Write + ?Sized, T: serde::Serialize>(out: &mut W, value: &T) -> std
     out.write_all(&text[start..])
 }
 
+/// Findings the array is written from: [`Finding`]s, or compact rows.
+trait Source: Sync {
+    fn count(&self) -> usize;
+    /// Appends the findings at `range`, `,\n`-separated, as serde's pretty printer
+    /// writes them inside the array.
+    fn render(&self, range: std::ops::Range<usize>, out: &mut Vec<u8>);
+}
+
+impl Source for [Finding] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn render(&self, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
+        // Keyed by the shared strings themselves (every finding of a check points at the
+        // same ones, and all of them outlive the chunk), so equal keys mean equal text.
+        type Key = (*const u8, *const u8, *const u8, *const u8);
+        let mut checks: HashMap<Key, CheckBytes> = HashMap::new();
+        for (i, f) in self[range].iter().enumerate() {
+            let key = (
+                f.check_id.as_ptr(),
+                f.title.as_ptr(),
+                f.service.as_ptr(),
+                f.remediation.as_ptr(),
+            );
+            let c = checks.entry(key).or_insert_with(|| {
+                CheckBytes::of(&f.check_id, &f.title, &f.service, &f.remediation)
+            });
+            let r = &f.resource;
+            emit(
+                out,
+                i > 0,
+                c,
+                &Head::from(f),
+                &Parts {
+                    kind: &r.kind,
+                    id: &r.id,
+                    name: r.name.as_deref(),
+                    region: r.region.as_deref(),
+                    account: &r.account,
+                    location: r.location.as_ref(),
+                    message: MessageView::Text(&f.message),
+                    fingerprint: &f.fingerprint,
+                    muted_reason: f.muted_reason.as_deref(),
+                    baseline: f.baseline,
+                    confirmed_from_outside: f.confirmed_from_outside.as_deref(),
+                },
+            );
+        }
+    }
+}
+
+impl Source for CompactFindings {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn render(&self, range: std::ops::Range<usize>, out: &mut Vec<u8>) {
+        let mut checks: Vec<Option<CheckBytes>> = Vec::new();
+        checks.resize_with(self.checks().len(), || None);
+        for (n, i) in range.enumerate() {
+            let (index, v) = self.get_indexed(i);
+            let c = v.check;
+            let bytes = checks[index].get_or_insert_with(|| {
+                let m = &c.shared;
+                CheckBytes::of(&m.id, &m.title, &m.service, &m.remediation)
+            });
+            let r = v.resource;
+            let fingerprint =
+                crate::findings::fingerprint_of(&c.shared.id, r.account, r.region, r.kind, r.id);
+            emit(
+                out,
+                n > 0,
+                bytes,
+                &Head {
+                    severity: c.severity,
+                    status: v.status,
+                    provider: c.provider,
+                },
+                &Parts {
+                    kind: r.kind,
+                    id: r.id,
+                    name: r.name,
+                    region: r.region,
+                    account: r.account,
+                    location: r.location,
+                    message: v.message,
+                    fingerprint: &fingerprint,
+                    muted_reason: None,
+                    baseline: None,
+                    confirmed_from_outside: v.confirmed_from_outside,
+                },
+            );
+        }
+    }
+}
+
 /// The findings array, rendered in parallel chunks, written in order.
-fn findings<W: Write + ?Sized>(out: &mut W, all: &[Finding]) -> std::io::Result<()> {
-    if all.is_empty() {
+fn findings<W: Write + ?Sized, S: Source + ?Sized>(out: &mut W, all: &S) -> std::io::Result<()> {
+    let n = all.count();
+    if n == 0 {
         return out.write_all(b"[]");
     }
     out.write_all(b"[\n")?;
@@ -81,12 +199,16 @@ fn findings<W: Write + ?Sized>(out: &mut W, all: &[Finding]) -> std::io::Result<
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(1);
     std::thread::scope(|s| {
         s.spawn(|| {
-            for window in all.chunks(CHUNK * WINDOW) {
-                let rendered: Vec<Vec<u8>> = window
-                    .par_chunks(CHUNK)
-                    .map(|c| {
+            for window in (0..n).step_by(CHUNK * WINDOW) {
+                let end = (window + CHUNK * WINDOW).min(n);
+                let rendered: Vec<Vec<u8>> = (window..end)
+                    .step_by(CHUNK)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(|start| {
                         let mut buf = take();
-                        render_chunk(c, &mut buf);
+                        buf.reserve(CHUNK * 768);
+                        all.render(start..(start + CHUNK).min(end), &mut buf);
                         buf
                     })
                     .collect();
@@ -124,88 +246,116 @@ struct CheckBytes {
 }
 
 impl CheckBytes {
-    fn of(f: &Finding) -> Self {
+    fn of(check_id: &str, title: &str, service: &str, remediation: &str) -> Self {
         let mut head = b"    {\n      \"check_id\": ".to_vec();
-        string(&mut head, &f.check_id);
+        string(&mut head, check_id);
         head.extend_from_slice(b",\n      \"title\": ");
-        string(&mut head, &f.title);
+        string(&mut head, title);
         head.extend_from_slice(b",\n      \"severity\": \"");
-        let mut service = b"\",\n      \"service\": ".to_vec();
-        string(&mut service, &f.service);
-        let mut remediation = b",\n      \"remediation\": ".to_vec();
-        string(&mut remediation, &f.remediation);
+        let mut service_bytes = b"\",\n      \"service\": ".to_vec();
+        string(&mut service_bytes, service);
+        let mut remediation_bytes = b",\n      \"remediation\": ".to_vec();
+        string(&mut remediation_bytes, remediation);
         CheckBytes {
             head,
-            service,
-            remediation,
+            service: service_bytes,
+            remediation: remediation_bytes,
         }
     }
 }
 
-/// Findings `,\n`-separated, as serde's pretty printer writes them inside the array,
-/// appended to `out`.
-fn render_chunk(chunk: &[Finding], out: &mut Vec<u8>) {
-    // Keyed by the shared strings themselves (every finding of a check points at the
-    // same ones, and all of them outlive the chunk), so equal keys mean equal text.
-    type Key = (*const u8, *const u8, *const u8, *const u8);
-    let mut checks: HashMap<Key, CheckBytes> = HashMap::new();
-    out.reserve(chunk.len() * 768);
-    for (i, f) in chunk.iter().enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b",\n");
+/// A finding's fields that are not its check's text.
+struct Head {
+    severity: Severity,
+    status: Status,
+    provider: Provider,
+}
+
+impl From<&Finding> for Head {
+    fn from(f: &Finding) -> Self {
+        Head {
+            severity: f.severity,
+            status: f.status,
+            provider: f.provider,
         }
-        let key = (
-            f.check_id.as_ptr(),
-            f.title.as_ptr(),
-            f.service.as_ptr(),
-            f.remediation.as_ptr(),
-        );
-        let c = checks.entry(key).or_insert_with(|| CheckBytes::of(f));
-        out.extend_from_slice(&c.head);
-        out.extend_from_slice(f.severity.as_str().as_bytes());
-        out.extend_from_slice(b"\",\n      \"status\": \"");
-        out.extend_from_slice(f.status.as_str().as_bytes());
-        out.extend_from_slice(b"\",\n      \"provider\": \"");
-        out.extend_from_slice(f.provider.as_str().as_bytes());
-        out.extend_from_slice(&c.service);
-        let r = &f.resource;
-        out.extend_from_slice(b",\n      \"resource\": {\n        \"kind\": ");
-        string(out, &r.kind);
-        out.extend_from_slice(b",\n        \"id\": ");
-        string(out, &r.id);
-        out.extend_from_slice(b",\n        \"name\": ");
-        opt_string(out, r.name.as_deref());
-        out.extend_from_slice(b",\n        \"region\": ");
-        opt_string(out, r.region.as_deref());
-        out.extend_from_slice(b",\n        \"account\": ");
-        string(out, &r.account);
-        if let Some(loc) = &r.location {
-            out.extend_from_slice(b",\n        \"location\": {\n          \"file\": ");
-            string(out, &loc.file);
-            out.extend_from_slice(b",\n          \"line\": ");
-            out.extend_from_slice(loc.line.to_string().as_bytes());
-            out.extend_from_slice(b"\n        }");
-        }
-        out.extend_from_slice(b"\n      },\n      \"message\": ");
-        string(out, &f.message);
-        out.extend_from_slice(&c.remediation);
-        out.extend_from_slice(b",\n      \"fingerprint\": ");
-        string(out, &f.fingerprint);
-        if let Some(m) = &f.muted_reason {
-            out.extend_from_slice(b",\n      \"muted_reason\": ");
-            string(out, m);
-        }
-        if let Some(b) = f.baseline {
-            out.extend_from_slice(b",\n      \"baseline\": \"");
-            out.extend_from_slice(b.as_str().as_bytes());
-            out.push(b'"');
-        }
-        if let Some(c) = &f.confirmed_from_outside {
-            out.extend_from_slice(b",\n      \"confirmed_from_outside\": ");
-            string(out, c);
-        }
-        out.extend_from_slice(b"\n    }");
     }
+}
+
+/// A finding's resource, message and markers.
+struct Parts<'a> {
+    kind: &'a str,
+    id: &'a str,
+    name: Option<&'a str>,
+    region: Option<&'a str>,
+    account: &'a str,
+    location: Option<&'a SourceLocation>,
+    message: MessageView<'a>,
+    fingerprint: &'a str,
+    muted_reason: Option<&'a str>,
+    baseline: Option<BaselineState>,
+    confirmed_from_outside: Option<&'a str>,
+}
+
+/// Appends one finding (after `,\n` unless it is the first of the chunk).
+fn emit(out: &mut Vec<u8>, separate: bool, c: &CheckBytes, head: &Head, p: &Parts<'_>) {
+    if separate {
+        out.extend_from_slice(b",\n");
+    }
+    out.extend_from_slice(&c.head);
+    out.extend_from_slice(head.severity.as_str().as_bytes());
+    out.extend_from_slice(b"\",\n      \"status\": \"");
+    out.extend_from_slice(head.status.as_str().as_bytes());
+    out.extend_from_slice(b"\",\n      \"provider\": \"");
+    out.extend_from_slice(head.provider.as_str().as_bytes());
+    out.extend_from_slice(&c.service);
+    out.extend_from_slice(b",\n      \"resource\": {\n        \"kind\": ");
+    string(out, p.kind);
+    out.extend_from_slice(b",\n        \"id\": ");
+    string(out, p.id);
+    out.extend_from_slice(b",\n        \"name\": ");
+    opt_string(out, p.name);
+    out.extend_from_slice(b",\n        \"region\": ");
+    opt_string(out, p.region);
+    out.extend_from_slice(b",\n        \"account\": ");
+    string(out, p.account);
+    if let Some(loc) = p.location {
+        out.extend_from_slice(b",\n        \"location\": {\n          \"file\": ");
+        string(out, &loc.file);
+        out.extend_from_slice(b",\n          \"line\": ");
+        out.extend_from_slice(loc.line.to_string().as_bytes());
+        out.extend_from_slice(b"\n        }");
+    }
+    out.extend_from_slice(b"\n      },\n      \"message\": ");
+    match p.message {
+        MessageView::Text(t) => string(out, t),
+        MessageView::NoIssue(name) => {
+            out.push(b'"');
+            string_body(out, name);
+            out.extend_from_slice(b": no issue found.\"");
+        }
+        MessageView::Missing(field) => {
+            out.extend_from_slice(b"\"field `");
+            string_body(out, field);
+            out.extend_from_slice(b"` was not collected for this resource\"");
+        }
+    }
+    out.extend_from_slice(&c.remediation);
+    out.extend_from_slice(b",\n      \"fingerprint\": ");
+    string(out, p.fingerprint);
+    if let Some(m) = p.muted_reason {
+        out.extend_from_slice(b",\n      \"muted_reason\": ");
+        string(out, m);
+    }
+    if let Some(b) = p.baseline {
+        out.extend_from_slice(b",\n      \"baseline\": \"");
+        out.extend_from_slice(b.as_str().as_bytes());
+        out.push(b'"');
+    }
+    if let Some(c) = p.confirmed_from_outside {
+        out.extend_from_slice(b",\n      \"confirmed_from_outside\": ");
+        string(out, c);
+    }
+    out.extend_from_slice(b"\n    }");
 }
 
 fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
@@ -218,6 +368,12 @@ fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
 /// A JSON string escaped exactly as serde_json escapes it.
 fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    string_body(out, s);
+    out.push(b'"');
+}
+
+/// The escaped text of a JSON string, without its quotes.
+fn string_body(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     while let Some(i) = next_escape(bytes, start) {
@@ -226,7 +382,6 @@ fn string(out: &mut Vec<u8>, s: &str) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// The index of the first byte at or after `from` that JSON must escape (`"`, `\`, a

@@ -1,0 +1,495 @@
+//! Compact findings: the findings of a large scan as 12-byte rows over shared tables
+//! (checks, resources, one text arena), for the streamed scan of a saved inventory.
+//!
+//! A million findings held as [`Finding`]s take most of a gigabyte; as rows, a few
+//! tens of megabytes. Stock messages ("no issue found", "field not collected") are not
+//! stored at all: the JSON writer renders them as it prints them, and fingerprints are
+//! computed there too. The rows sort into the same order as [`ScanReport::new`] sorts
+//! findings, and [`CompactFindings::finding`] turns a row back into the [`Finding`] it
+//! stands for, so both paths can be compared finding by finding.
+//!
+//! [`ScanReport::new`]: crate::findings::ScanReport::new
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::checks::Check;
+use crate::confirm::{CONFIRMS, site_key};
+use crate::evaluate::{Message, ScopeError, Verdict, missing_message, no_issue_message};
+use crate::findings::{Finding, ResourceRef, Status, Summary, Tally};
+use crate::inventory::{Resource, Scope, SourceLocation};
+
+/// No string (a resource without a name or region).
+const NONE: u32 = u32::MAX;
+/// Message tags, in the top two bits of [`Row::message`].
+const TEXT: u32 = 0;
+const NO_ISSUE: u32 = 1 << 30;
+const MISSING: u32 = 2 << 30;
+const TAG: u32 = 3 << 30;
+
+/// One finding: a check on a resource, its status and its message.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    resource: u32,
+    message: u32,
+    check: u16,
+    status: Status,
+}
+
+/// A resource as findings print it; strings are spans of the text arena or interned.
+#[derive(Debug)]
+struct CompactResource {
+    kind: u32,
+    region: u32,
+    account: u32,
+    id: (u32, u32),
+    name: (u32, u32),
+    location: Option<Box<SourceLocation>>,
+}
+
+/// A resource's fields, borrowed from a [`CompactFindings`].
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceView<'a> {
+    /// The kind.
+    pub kind: &'a str,
+    /// The id.
+    pub id: &'a str,
+    /// The name, where one exists.
+    pub name: Option<&'a str>,
+    /// The region, where one applies.
+    pub region: Option<&'a str>,
+    /// The account, project or org.
+    pub account: &'a str,
+    /// Where it is declared in source.
+    pub location: Option<&'a SourceLocation>,
+}
+
+impl<'a> ResourceView<'a> {
+    /// The name if there is one, else the id.
+    pub fn display_name(&self) -> &'a str {
+        self.name.unwrap_or(self.id)
+    }
+}
+
+/// A finding's message, borrowed: rendered by whoever prints it.
+#[derive(Debug, Clone, Copy)]
+pub enum MessageView<'a> {
+    /// The text.
+    Text(&'a str),
+    /// "<display name>: no issue found."
+    NoIssue(&'a str),
+    /// "field `<field>` was not collected for this resource"
+    Missing(&'a str),
+}
+
+impl MessageView<'_> {
+    /// The text.
+    pub fn render(&self) -> String {
+        match self {
+            MessageView::Text(t) => (*t).to_string(),
+            MessageView::NoIssue(name) => no_issue_message(name),
+            MessageView::Missing(field) => missing_message(field),
+        }
+    }
+}
+
+/// One finding, borrowed from a [`CompactFindings`].
+#[derive(Debug, Clone, Copy)]
+pub struct FindingView<'a> {
+    /// The check.
+    pub check: &'a Check,
+    /// The outcome.
+    pub status: Status,
+    /// The resource.
+    pub resource: ResourceView<'a>,
+    /// The message.
+    pub message: MessageView<'a>,
+    /// The probe's evidence, for an inside finding an outside probe reproduced.
+    pub confirmed_from_outside: Option<&'a str>,
+}
+
+/// The findings of one scan, compactly (see the module docs).
+#[derive(Debug)]
+pub struct CompactFindings {
+    checks: Vec<Arc<Check>>,
+    /// The indices in `checks` of each kind's checks, in the evaluator's order.
+    by_kind: HashMap<String, Vec<u16>>,
+    resources: Vec<CompactResource>,
+    rows: Vec<Row>,
+    text: String,
+    spans: Vec<(u32, u32)>,
+    interned: Vec<Box<str>>,
+    intern_index: HashMap<Box<str>, u32>,
+    fields: Vec<Arc<String>>,
+    field_index: HashMap<Arc<String>, u32>,
+    /// Guest sites' keys by resource, for "confirmed from outside".
+    sites: HashMap<u32, String>,
+    /// (resource, check) -> the probe's evidence (a span).
+    confirmed: HashMap<(u32, u16), u32>,
+}
+
+impl CompactFindings {
+    /// An empty set for findings of `checks` (at most 65,536 of them).
+    pub fn new(checks: &[Arc<Check>]) -> Self {
+        let mut by_kind: HashMap<String, Vec<u16>> = HashMap::new();
+        for (i, c) in checks.iter().enumerate() {
+            by_kind
+                .entry(c.resource_kind.clone())
+                .or_default()
+                .push(u16::try_from(i).unwrap_or(u16::MAX));
+        }
+        CompactFindings {
+            checks: checks.to_vec(),
+            by_kind,
+            resources: Vec::new(),
+            rows: Vec::new(),
+            text: String::new(),
+            spans: Vec::new(),
+            interned: Vec::new(),
+            intern_index: HashMap::new(),
+            fields: Vec::new(),
+            field_index: HashMap::new(),
+            sites: HashMap::new(),
+            confirmed: HashMap::new(),
+        }
+    }
+
+    /// How many findings.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The checks findings refer to.
+    pub fn checks(&self) -> &[Arc<Check>] {
+        &self.checks
+    }
+
+    fn put_text(&mut self, s: &str) -> (u32, u32) {
+        let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.text.push_str(s);
+        (start, u32::try_from(s.len()).unwrap_or(u32::MAX))
+    }
+
+    fn span(&self, (start, len): (u32, u32)) -> &str {
+        &self.text[start as usize..start as usize + len as usize]
+    }
+
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(i) = self.intern_index.get(s) {
+            return *i;
+        }
+        let i = u32::try_from(self.interned.len()).unwrap_or(u32::MAX);
+        self.interned.push(s.into());
+        self.intern_index.insert(s.into(), i);
+        i
+    }
+
+    fn add_message(&mut self, message: Message) -> u32 {
+        match message {
+            Message::NoIssue => NO_ISSUE,
+            Message::Missing(field) => {
+                let next = u32::try_from(self.fields.len()).unwrap_or(0);
+                let i = *self.field_index.entry(field.clone()).or_insert(next);
+                if i == next {
+                    self.fields.push(field);
+                }
+                MISSING | i
+            }
+            Message::Text(t) => {
+                let span = self.put_text(&t);
+                let i = u32::try_from(self.spans.len()).unwrap_or(0);
+                self.spans.push(span);
+                TEXT | i
+            }
+        }
+    }
+
+    fn add_ref(
+        &mut self,
+        kind: &str,
+        id: &str,
+        name: Option<&str>,
+        region: Option<&str>,
+        account: &str,
+        location: Option<&SourceLocation>,
+    ) -> u32 {
+        let entry = CompactResource {
+            kind: self.intern(kind),
+            region: region.map_or(NONE, |r| self.intern(r)),
+            account: self.intern(account),
+            id: self.put_text(id),
+            name: name.map_or((NONE, 0), |n| self.put_text(n)),
+            location: location.cloned().map(Box::new),
+        };
+        self.resources.push(entry);
+        u32::try_from(self.resources.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Adds the verdicts of `r`'s checks ([`crate::evaluate::judge`]).
+    pub fn add(&mut self, r: &Resource, verdicts: Vec<Verdict>) {
+        if verdicts.is_empty() {
+            return;
+        }
+        let resource = self.add_ref(
+            &r.kind,
+            &r.id,
+            r.name.as_deref(),
+            r.region.as_deref(),
+            &r.scope,
+            r.location.as_ref(),
+        );
+        if matches!(
+            r.kind.as_str(),
+            "salesforce.guest_site" | "salesforce.guest_object" | "salesforce.guest_profile"
+        ) && let Ok(data) = serde_json::from_str::<serde_json::Value>(r.data.get())
+            && let Some(url) = data.get("site_url").and_then(serde_json::Value::as_str)
+        {
+            self.sites.insert(resource, site_key(url));
+        }
+        let checks = self.by_kind.get(&r.kind).cloned().unwrap_or_default();
+        for v in verdicts {
+            let message = self.add_message(v.message);
+            self.rows.push(Row {
+                resource,
+                message,
+                check: checks.get(v.check).copied().unwrap_or(u16::MAX),
+                status: v.status,
+            });
+        }
+    }
+
+    /// Adds the `error` findings of a kind left uncollected.
+    pub fn add_scope_error(&mut self, group: &ScopeError<'_>) {
+        let r = &group.resource;
+        let resource = self.add_ref(
+            &r.kind,
+            &r.id,
+            r.name.as_deref(),
+            r.region.as_deref(),
+            &r.account,
+            r.location.as_ref(),
+        );
+        let checks = self.by_kind.get(&r.kind).cloned().unwrap_or_default();
+        for (i, _) in group.checks.iter().enumerate() {
+            let message = self.add_message(Message::Text(group.message.clone()));
+            self.rows.push(Row {
+                resource,
+                message,
+                check: checks.get(i).copied().unwrap_or(u16::MAX),
+                status: Status::Error,
+            });
+        }
+    }
+
+    /// Marks the inside findings an outside probe reproduced, as
+    /// [`crate::confirm::confirm_from_outside`] does.
+    pub fn confirm_from_outside(&mut self) {
+        if self.sites.is_empty() {
+            return;
+        }
+        let probe_checks: BTreeSet<&str> = CONFIRMS.iter().map(|(_, p)| *p).collect();
+        let mut reproduced: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        for row in &self.rows {
+            let check = self.checks[usize::from(row.check)].id.as_str();
+            if row.status == Status::Fail
+                && let Some(probe) = probe_checks.get(check)
+                && let Some(site) = self.sites.get(&row.resource)
+            {
+                reproduced
+                    .entry((probe, site.as_str()))
+                    .or_default()
+                    .push(self.message(row).render());
+            }
+        }
+        if reproduced.is_empty() {
+            return;
+        }
+        let mut updates = Vec::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.status != Status::Fail {
+                continue;
+            }
+            let check = self.checks[usize::from(row.check)].id.as_str();
+            let Some((_, probe)) = CONFIRMS.iter().find(|(inside, _)| *inside == check) else {
+                continue;
+            };
+            let Some(site) = self.sites.get(&row.resource) else {
+                continue;
+            };
+            if let Some(evidence) = reproduced.get(&(*probe, site.as_str())) {
+                let summary = evidence.join(" ");
+                let message = format!(
+                    "{} Confirmed from outside: {summary}",
+                    self.message(row).render()
+                );
+                updates.push((i, message, summary));
+            }
+        }
+        for (i, message, summary) in updates {
+            let m = self.add_message(Message::Text(message));
+            let row = &mut self.rows[i];
+            row.message = m;
+            let key = (row.resource, row.check);
+            let span = self.put_text(&summary);
+            let s = u32::try_from(self.spans.len()).unwrap_or(0);
+            self.spans.push(span);
+            self.confirmed.insert(key, s);
+        }
+    }
+
+    /// Sorts into report order: the order [`crate::findings::ScanReport::new`] gives
+    /// the same findings (status, severity, check id, scope, region, kind, resource id;
+    /// equal keys in the order they were added).
+    pub fn sort(&mut self) {
+        let mut ids: Vec<(&str, usize)> = self
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        ids.sort_unstable();
+        let mut check_rank = vec![0u32; self.checks.len()];
+        let mut rank = 0u32;
+        for (n, (id, i)) in ids.iter().enumerate() {
+            if n > 0 && ids[n - 1].0 != *id {
+                rank += 1;
+            }
+            check_rank[*i] = rank;
+        }
+        let key = |r: &CompactResource| {
+            (
+                &*self.interned[r.account as usize],
+                (r.region != NONE).then(|| &*self.interned[r.region as usize]),
+                &*self.interned[r.kind as usize],
+                self.span(r.id),
+            )
+        };
+        let mut order: Vec<u32> = (0..u32::try_from(self.resources.len()).unwrap_or(0)).collect();
+        order.par_sort_unstable_by(|a, b| {
+            key(&self.resources[*a as usize])
+                .cmp(&key(&self.resources[*b as usize]))
+                .then(a.cmp(b))
+        });
+        let mut resource_rank = vec![0u32; self.resources.len()];
+        let mut rank = 0u32;
+        for (n, i) in order.iter().enumerate() {
+            if n > 0
+                && key(&self.resources[order[n - 1] as usize]) != key(&self.resources[*i as usize])
+            {
+                rank += 1;
+            }
+            resource_rank[*i as usize] = rank;
+        }
+        drop(order);
+        let checks = &self.checks;
+        let severity_rank = |c: u16| 4 - checks[usize::from(c)].severity as u64;
+        let sort_key = |r: &Row| {
+            (
+                (r.status as u64) << 56
+                    | severity_rank(r.check) << 48
+                    | u64::from(check_rank[usize::from(r.check)]) << 32
+                    | u64::from(resource_rank[r.resource as usize]),
+                r.resource,
+            )
+        };
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.par_sort_unstable_by_key(sort_key);
+        self.rows = rows;
+    }
+
+    fn resource_view(&self, i: u32) -> ResourceView<'_> {
+        let r = &self.resources[i as usize];
+        ResourceView {
+            kind: &self.interned[r.kind as usize],
+            id: self.span(r.id),
+            name: (r.name.0 != NONE).then(|| self.span(r.name)),
+            region: (r.region != NONE).then(|| &*self.interned[r.region as usize]),
+            account: &self.interned[r.account as usize],
+            location: r.location.as_deref(),
+        }
+    }
+
+    fn message(&self, row: &Row) -> MessageView<'_> {
+        let index = (row.message & !TAG) as usize;
+        match row.message & TAG {
+            NO_ISSUE => MessageView::NoIssue(self.resource_view(row.resource).display_name()),
+            MISSING => MessageView::Missing(&self.fields[index]),
+            _ => MessageView::Text(self.span(self.spans[index])),
+        }
+    }
+
+    /// The finding at `index` (in the current order).
+    pub fn get(&self, index: usize) -> FindingView<'_> {
+        self.get_indexed(index).1
+    }
+
+    /// The finding at `index`, with its check's index in [`CompactFindings::checks`].
+    pub fn get_indexed(&self, index: usize) -> (usize, FindingView<'_>) {
+        let row = &self.rows[index];
+        let view = FindingView {
+            check: &self.checks[usize::from(row.check)],
+            status: row.status,
+            resource: self.resource_view(row.resource),
+            message: self.message(row),
+            confirmed_from_outside: self
+                .confirmed
+                .get(&(row.resource, row.check))
+                .map(|s| self.span(self.spans[*s as usize])),
+        };
+        (usize::from(row.check), view)
+    }
+
+    /// The finding at `index` as a [`Finding`] (fingerprint included).
+    pub fn finding(&self, index: usize) -> Finding {
+        let v = self.get(index);
+        let r = v.resource;
+        let resource = ResourceRef {
+            kind: r.kind.to_string(),
+            id: r.id.to_string(),
+            name: r.name.map(str::to_string),
+            region: r.region.map(str::to_string),
+            account: r.account.to_string(),
+            location: r.location.cloned(),
+        };
+        let mut f = Finding::new(v.check, Arc::new(resource), v.status, v.message.render());
+        f.fingerprint = crate::findings::fingerprint(&f.check_id, &f.resource);
+        f.confirmed_from_outside = v.confirmed_from_outside.map(str::to_string);
+        f
+    }
+
+    /// The counts of a scan covering `scopes`.
+    pub fn summary(&self, scopes: &[Scope]) -> Summary {
+        Summary::of_tallies(
+            scopes,
+            self.rows.iter().map(|row| {
+                let r = &self.resources[row.resource as usize];
+                Tally {
+                    provider: self.checks[usize::from(row.check)].provider,
+                    account: &self.interned[r.account as usize],
+                    status: row.status,
+                    severity: self.checks[usize::from(row.check)].severity,
+                }
+            }),
+        )
+    }
+
+    /// The checks at least one finding is of.
+    pub fn used_checks(&self) -> Vec<&Arc<Check>> {
+        let mut used = vec![false; self.checks.len()];
+        for row in &self.rows {
+            used[usize::from(row.check)] = true;
+        }
+        self.checks
+            .iter()
+            .zip(used)
+            .filter_map(|(c, u)| u.then_some(c))
+            .collect()
+    }
+}

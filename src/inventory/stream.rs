@@ -1,0 +1,319 @@
+//! Reading a saved inventory without holding it: the document is read in blocks and its
+//! resources handed over a batch at a time, so a scan of a large inventory needs memory
+//! for its findings, not for the file.
+//!
+//! Two passes over the file: [`head`] reads everything but the resources (their
+//! evaluation needs the collection errors, which a saved inventory lists after them);
+//! [`resources`] then yields the resources. Each value is parsed by serde_json from the
+//! block it lies in; a value cut by the block's end is read again once the block has
+//! grown, so blocks stay about as large as the largest single resource.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde_json::Value;
+
+use super::{Inventory, Resource};
+
+/// Bytes read from the file at a time.
+const BLOCK: usize = 1 << 20;
+
+/// Why an inventory could not be streamed. The caller reads it whole instead, which
+/// reports a malformed document with its field and position.
+#[derive(Debug)]
+pub struct Unstreamable(pub String);
+
+impl<E: std::fmt::Display> From<E> for Unstreamable {
+    fn from(e: E) -> Self {
+        Unstreamable(e.to_string())
+    }
+}
+
+/// A JSON document read block by block.
+struct Blocks {
+    file: File,
+    buf: Vec<u8>,
+    /// The next unread byte of `buf`.
+    at: usize,
+    eof: bool,
+}
+
+impl Blocks {
+    fn open(path: &Path) -> Result<Self, Unstreamable> {
+        Ok(Blocks {
+            file: File::open(path)?,
+            buf: Vec::with_capacity(BLOCK),
+            at: 0,
+            eof: false,
+        })
+    }
+
+    /// Drops what was read and appends the next block; false at the end of the file.
+    fn fill(&mut self) -> Result<bool, Unstreamable> {
+        if self.eof {
+            return Ok(false);
+        }
+        self.buf.drain(..self.at);
+        self.at = 0;
+        let len = self.buf.len();
+        self.buf.resize(len + BLOCK, 0);
+        let n = self.file.read(&mut self.buf[len..])?;
+        self.buf.truncate(len + n);
+        self.eof = n == 0;
+        Ok(n > 0)
+    }
+
+    /// The next byte that is not whitespace (not consumed); `None` at the end.
+    fn peek(&mut self) -> Result<Option<u8>, Unstreamable> {
+        loop {
+            while let Some(b) = self.buf.get(self.at) {
+                if !b.is_ascii_whitespace() {
+                    return Ok(Some(*b));
+                }
+                self.at += 1;
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Consumes `byte` (after whitespace) or fails.
+    fn expect(&mut self, byte: u8) -> Result<(), Unstreamable> {
+        match self.peek()? {
+            Some(b) if b == byte => {
+                self.at += 1;
+                Ok(())
+            }
+            other => Err(Unstreamable(format!(
+                "expected `{}`, found {:?}",
+                char::from(byte),
+                other.map(char::from)
+            ))),
+        }
+    }
+
+    /// Parses the next JSON value.
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, Unstreamable> {
+        self.peek()?;
+        loop {
+            let mut values =
+                serde_json::Deserializer::from_slice(&self.buf[self.at..]).into_iter::<T>();
+            let parsed = values.next();
+            let end = self.at + values.byte_offset();
+            // A value that ends where the block ends may go on in the next one (a number).
+            let complete = end < self.buf.len() || self.eof;
+            match parsed {
+                Some(Ok(v)) if complete => {
+                    self.at = end;
+                    return Ok(v);
+                }
+                Some(Err(e)) if !e.is_eof() => return Err(e.into()),
+                _ => {
+                    if !self.fill()? {
+                        return Err(Unstreamable("unexpected end of the document".into()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the top-level object, calling `member` with each key; `member` reads the
+    /// value.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, String) -> Result<(), Unstreamable>,
+    ) -> Result<(), Unstreamable> {
+        self.expect(b'{')?;
+        if self.peek()? == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            let key: String = self.value()?;
+            self.expect(b':')?;
+            member(self, key)?;
+            match self.peek()? {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                other => {
+                    return Err(Unstreamable(format!(
+                        "expected `,` or `}}`, found {:?}",
+                        other.map(char::from)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Reads an array, calling `element` to read each element.
+    fn elements(
+        &mut self,
+        mut element: impl FnMut(&mut Self) -> Result<(), Unstreamable>,
+    ) -> Result<(), Unstreamable> {
+        self.expect(b'[')?;
+        if self.peek()? == Some(b']') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            element(self)?;
+            match self.peek()? {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                other => {
+                    return Err(Unstreamable(format!(
+                        "expected `,` or `]`, found {:?}",
+                        other.map(char::from)
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Fails unless only whitespace is left.
+    fn end(&mut self) -> Result<(), Unstreamable> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(b) => Err(Unstreamable(format!(
+                "trailing characters after the document: {:?}",
+                char::from(b)
+            ))),
+        }
+    }
+}
+
+/// The inventory at `path` without its resources (`resources` is empty), checked as
+/// [`Inventory::from_json`] checks it, except for the resources.
+pub fn head(path: &Path) -> Result<Inventory, Unstreamable> {
+    let mut doc = Blocks::open(path)?;
+    let mut members = serde_json::Map::new();
+    doc.members(|doc, key| {
+        if key == "resources" {
+            doc.elements(|doc| doc.value::<IgnoredAny>().map(drop))?;
+            members.insert(key, Value::Array(Vec::new()));
+        } else {
+            members.insert(key, doc.value::<Value>()?);
+        }
+        Ok(())
+    })?;
+    doc.end()?;
+    if !members.contains_key("resources") {
+        return Err(Unstreamable("no `resources`".into()));
+    }
+    let text = serde_json::to_string(&members)?;
+    Inventory::from_json(&text, &path.display().to_string()).map_err(Unstreamable::from)
+}
+
+/// Hands the resources of the inventory at `path` to `batch`, `size` at a time, in
+/// document order.
+pub fn resources(
+    path: &Path,
+    size: usize,
+    mut batch: impl FnMut(Vec<Resource>),
+) -> Result<(), Unstreamable> {
+    let mut doc = Blocks::open(path)?;
+    let mut pending: Vec<Resource> = Vec::with_capacity(size);
+    doc.members(|doc, key| {
+        if key != "resources" {
+            return doc.value::<IgnoredAny>().map(drop);
+        }
+        doc.elements(|doc| {
+            pending.push(doc.value()?);
+            if pending.len() == size {
+                batch(std::mem::replace(&mut pending, Vec::with_capacity(size)));
+            }
+            Ok(())
+        })
+    })?;
+    if !pending.is_empty() {
+        batch(pending);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    fn inventory(n: usize) -> Inventory {
+        let mut inv = Inventory::new();
+        inv.collected_at = "2026-01-01T00:00:00Z".into();
+        inv.scopes.push(super::super::Scope {
+            provider: super::super::Provider::Aws,
+            id: "123".into(),
+            name: None,
+            regions: vec![],
+            attributes: Default::default(),
+        });
+        for i in 0..n {
+            inv.resources.push(
+                Resource::new(
+                    super::super::Provider::Aws,
+                    "aws.s3.bucket",
+                    "123",
+                    format!("b{i}"),
+                    &serde_json::json!({"n": i, "text": "x\"y".repeat(i % 7), "list": [1, 2.5, -3e2]}),
+                )
+                .named(format!("bucket {i}")),
+            );
+        }
+        inv
+    }
+
+    #[test]
+    fn resources_come_in_batches_in_order_whatever_the_block_boundaries() {
+        let inv = inventory(2500);
+        for text in [inv.to_json(), serde_json::to_string(&inv).unwrap()] {
+            let f = write(&text);
+            let head = head(f.path()).unwrap();
+            assert_eq!(head.scopes, inv.scopes);
+            assert!(head.resources.is_empty());
+            let mut seen = Vec::new();
+            let mut sizes = Vec::new();
+            resources(f.path(), 1000, |b| {
+                sizes.push(b.len());
+                seen.extend(b);
+            })
+            .unwrap();
+            assert_eq!(sizes, [1000, 1000, 500]);
+            let ids: Vec<&str> = seen.iter().map(|r| r.id.as_str()).collect();
+            let want: Vec<&str> = inv.resources.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(ids, want);
+            assert_eq!(seen[17].data.get(), inv.resources[17].data.get());
+        }
+    }
+
+    #[test]
+    fn members_in_any_order_and_malformed_documents() {
+        let f = write(
+            r#"{"resources": [], "errors": [], "scopes": [], "collected_at": "x", "tool": {"name": "mamori", "version": "0"}, "schema_version": 1}"#,
+        );
+        assert!(head(f.path()).is_ok());
+        for bad in [
+            "",
+            "{",
+            r#"{"schema_version": 1,}"#,
+            r#"{"schema_version": 1} x"#,
+            r#"{"schema_version": 1, "tool": {"name": "mamori", "version": "0"}, "collected_at": "x", "scopes": []}"#,
+            r#"{"schema_version": 99, "tool": {"name": "mamori", "version": "0"}, "collected_at": "x", "scopes": [], "resources": []}"#,
+        ] {
+            assert!(head(write(bad).path()).is_err(), "{bad}");
+        }
+    }
+}
