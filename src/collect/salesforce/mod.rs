@@ -37,7 +37,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use self::client::{Api, ApiError, Client};
+use self::client::{Api, ApiError, Client, RequestLimit};
 use super::{CollectError, Progress};
 use crate::collect::request::SalesforceRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
@@ -108,6 +108,7 @@ pub async fn collect(
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
     let http = client::http_client()?;
+    let limit = RequestLimit::new(args.max_concurrency);
     let mut aliases: Vec<&str> = Vec::new();
     for alias in &args.target_orgs {
         if !aliases.contains(&alias.as_str()) {
@@ -123,12 +124,12 @@ pub async fn collect(
     }
     if !several {
         let session = auth::authenticate(args, &http).await?;
-        return collect_org(http, session, progress).await;
+        return collect_org(http, session, &limit, progress).await;
     }
 
     let results: Vec<(&str, Result<Inventory, Unreached>)> = futures::stream::iter(aliases)
         .map(|alias| {
-            let target = collect_target(http.clone(), alias, progress);
+            let target = collect_target(http.clone(), alias, &limit, progress);
             async move { (alias, target.await) }
         })
         .buffered(ORG_CONCURRENCY)
@@ -177,6 +178,7 @@ pub async fn collect(
 async fn collect_target(
     http: reqwest::Client,
     alias: &str,
+    limit: &RequestLimit,
     progress: &Progress,
 ) -> Result<Inventory, Unreached> {
     let unreached = |scope: &str, operation, error| Unreached {
@@ -189,7 +191,7 @@ async fn collect_target(
         .await
         .map_err(|e| unreached(alias, "sf org display", e))?;
     let scope = session.org_id.clone().unwrap_or_else(|| alias.to_string());
-    collect_org(http, session, progress)
+    collect_org(http, session, limit, progress)
         .await
         .map_err(|e| unreached(&scope, "collect", e))
 }
@@ -265,13 +267,20 @@ impl Unreached {
     }
 }
 
-/// Collects the org of a session.
+/// Collects the org of a session, under the scan's request `limit`.
 async fn collect_org(
     http: reqwest::Client,
     session: auth::Session,
+    limit: &RequestLimit,
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
-    let client = Client::connect(http, &session.instance_url, session.token.clone()).await?;
+    let client = Client::connect(
+        http,
+        &session.instance_url,
+        session.token.clone(),
+        limit.clone(),
+    )
+    .await?;
     let bar = progress.task(format!("Salesforce {}", client.instance()));
 
     let mut ctx = Ctx::new(&client);
