@@ -11,8 +11,13 @@ use super::kinds::{GUEST_PROFILE, SITE};
 use super::{Ctx, Data, bool_field, soql_in, str_field};
 use crate::collect::CollectError;
 
-/// Collects sites and the guest profiles of active sites.
-pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectError> {
+/// The guest profiles of active sites: profile id -> (profile name, site name, site URL),
+/// the first active site of a profile naming it.
+pub type Guests = BTreeMap<String, (String, String, Option<String>)>;
+
+/// Collects sites; returns the guest profiles of active sites, for
+/// [`guest_profiles`], when there are any.
+pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Option<Guests>, CollectError> {
     let Some(sites) = ctx
         .select(
             Api::Rest,
@@ -34,7 +39,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
         )
         .await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     // SiteDetail (by Site.Id in DurableId): the public URL and self-registration.
     let details: HashMap<String, Value> = ctx
@@ -55,8 +60,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
         .filter_map(|(id, r)| Some((id.clone(), str_field(r, "SecureUrl")?)))
         .collect();
 
-    // Guest profile id -> (site name, site url), first active site wins.
-    let mut guests: BTreeMap<String, (String, String, Option<String>)> = BTreeMap::new();
+    let mut guests = Guests::new();
     for s in &sites {
         let Some(id) = str_field(s, "Id") else {
             continue;
@@ -92,9 +96,16 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
             guests.entry(pid).or_insert((pname, name, url));
         }
     }
-    if guests.is_empty() {
-        return Ok(());
-    }
+    Ok((!guests.is_empty()).then_some(guests))
+}
+
+/// Collects the guest profiles of active sites (`guests`, from [`collect`]), from the
+/// permission sets `access` read.
+pub async fn guest_profiles(
+    ctx: &mut Ctx<'_>,
+    guests: &Guests,
+    access: &Access,
+) -> Result<(), CollectError> {
     let Some(profile_sets) = &access.profile_sets else {
         // The permission sets could not be read; that error already covers guest profiles.
         return Ok(());
@@ -145,7 +156,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
         .await?;
     let names = entity_names(ctx, entities.as_deref().unwrap_or_default()).await?;
 
-    for (profile_id, (profile_name, site_name, url)) in &guests {
+    for (profile_id, (profile_name, site_name, url)) in guests {
         let Some(ps) = profile_sets.get(profile_id) else {
             continue;
         };
