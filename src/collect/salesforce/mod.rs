@@ -558,12 +558,12 @@ impl<'a> Ctx<'a> {
     ) -> Result<Option<Vec<Value>>, CollectError> {
         let result = if names.is_empty() {
             match metadata::list(self.client, kind).await {
-                Ok(all) => metadata::read(self.client, kind, &all).await,
+                Ok(all) => metadata::read(self.client, kind, &all, self.width).await,
                 Err(e) => Err(e),
             }
         } else {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            metadata::read(self.client, kind, &names).await
+            metadata::read(self.client, kind, &names, self.width).await
         };
         match result {
             Ok(records) => Ok(Some(records)),
