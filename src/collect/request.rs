@@ -101,8 +101,9 @@ pub struct SalesforceRequest {
     pub max_concurrency: usize,
 }
 
-/// The default of [`SalesforceRequest::max_concurrency`]: well below the 25 long-running
-/// requests an org runs at once.
+/// The default of [`SalesforceRequest::max_concurrency`]: under the 25 requests of 20 s
+/// or more a production org runs at once (a Developer Edition org's 5 are met only by
+/// slow queries, and its refusals are retried).
 pub const DEFAULT_SALESFORCE_MAX_CONCURRENCY: usize = 8;
 
 impl Default for SalesforceRequest {
