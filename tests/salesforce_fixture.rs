@@ -1182,3 +1182,52 @@ fn the_org_daily_api_limit_is_left_alone() {
         .collect();
     assert!(apps.iter().all(|f| f["status"] == "error"), "{apps:#?}");
 }
+
+#[test]
+fn requests_overlap_up_to_max_concurrency_and_collect_the_same_inventory() {
+    // Each request takes 20 ms, so requests sent together are in flight together.
+    let slow = || {
+        FixtureOrg::start(Options {
+            delay: Some(std::time::Duration::from_millis(20)),
+            ..Options::default()
+        })
+    };
+    // The resources (kind, id) and the collection errors of a scan.
+    let collected = |org: &FixtureOrg, extra: &[&str]| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("inventory.json");
+        let mut args = vec![
+            "--format",
+            "json",
+            "--save-inventory",
+            path.to_str().expect("utf-8 path"),
+        ];
+        args.extend(extra);
+        let out = scan(org, TOKEN, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let inventory: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("inventory"))
+                .expect("inventory JSON");
+        let resources: Vec<(String, String)> = inventory["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .map(|r| (r["kind"].to_string(), r["id"].to_string()))
+            .collect();
+        (resources, inventory["errors"].clone())
+    };
+
+    let parallel = slow();
+    let at_once = collected(&parallel, &[]);
+    let peak = parallel.peak_in_flight();
+    assert!(
+        peak > 1 && peak <= 8,
+        "{peak} requests in flight with the default --max-concurrency (8)"
+    );
+
+    let serial = slow();
+    let one_by_one = collected(&serial, &["--max-concurrency", "1"]);
+    assert_eq!(serial.peak_in_flight(), 1);
+    assert_eq!(at_once, one_by_one);
+    assert_eq!(parallel.served(), serial.served());
+}

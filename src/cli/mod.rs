@@ -311,6 +311,10 @@ pub struct SalesforceArgs {
     /// copies and join their JSON reports with `mamori merge`.
     #[arg(long, value_name = "I/N", value_parser = crate::shard::Shard::parse, requires = "target_orgs")]
     pub shard: Option<crate::shard::Shard>,
+    /// Salesforce API requests in flight at most, over every org of the scan (1 runs them
+    /// one after another; calls refused for concurrency are retried with backoff).
+    #[arg(long, value_name = "N", default_value_t = crate::collect::request::DEFAULT_SALESFORCE_MAX_CONCURRENCY)]
+    pub max_concurrency: usize,
 }
 
 impl From<&AwsArgs> for crate::collect::request::AwsRequest {
@@ -376,6 +380,7 @@ impl From<&SalesforceArgs> for crate::collect::request::SalesforceRequest {
             username: a.username.clone(),
             login_url: a.login_url.clone(),
             shard: a.shard,
+            max_concurrency: a.max_concurrency,
         }
     }
 }

@@ -80,7 +80,7 @@ pub struct GcpRequest {
 }
 
 /// Salesforce orgs and how to authenticate to them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SalesforceRequest {
     /// Salesforce CLI aliases or usernames (`sf org display`), one per org; empty with
     /// `instance_url` or the JWT flow.
@@ -97,6 +97,28 @@ pub struct SalesforceRequest {
     pub login_url: String,
     /// Only this shard of `target_orgs` (by alias).
     pub shard: Option<Shard>,
+    /// API requests in flight at most, over every org of the scan.
+    pub max_concurrency: usize,
+}
+
+/// The default of [`SalesforceRequest::max_concurrency`]: under the 25 requests of 20 s
+/// or more a production org runs at once (a Developer Edition org's 5 are met only by
+/// slow queries, and its refusals are retried).
+pub const DEFAULT_SALESFORCE_MAX_CONCURRENCY: usize = 8;
+
+impl Default for SalesforceRequest {
+    fn default() -> Self {
+        SalesforceRequest {
+            target_orgs: Vec::new(),
+            instance_url: None,
+            client_id: None,
+            jwt_key_file: None,
+            username: None,
+            login_url: String::new(),
+            shard: None,
+            max_concurrency: DEFAULT_SALESFORCE_MAX_CONCURRENCY,
+        }
+    }
 }
 
 /// A Terraform plan or state to map onto the live kinds.

@@ -14,6 +14,8 @@
 //! - `POST /services/Soap/m/vNN.0` answers the Metadata API's `listMetadata` and
 //!   `readMetadata` from `metadata/<Type>/<fullName>.xml`;
 //! - every API answer carries `Sforce-Limit-Info: api-usage=N/15000`;
+//! - every request is answered after [`Options::delay`], and the most requests in flight at
+//!   once is kept ([`FixtureOrg::peak_in_flight`]);
 //! - `POST /services/oauth2/token` runs the JWT bearer grant: it verifies the RS256
 //!   assertion with `fixtures/salesforce/jwt-test-key.pub.pem` and records its claims.
 //!
@@ -56,6 +58,8 @@ pub struct Options {
     pub site_base: Option<String>,
     /// Answers give this org id instead of [`ORG_ID`] (to run several distinct orgs).
     pub org_id: Option<String>,
+    /// How long each request takes (so that concurrent requests overlap).
+    pub delay: Option<std::time::Duration>,
 }
 
 /// A fake Salesforce CLI: a directory with an `sf` script answering
@@ -116,6 +120,8 @@ struct State {
     jwt_errors: Vec<String>,
     served: u32,
     queries: Vec<String>,
+    in_flight: u32,
+    peak_in_flight: u32,
     /// The SELECT list of the last query of each fixture, to project its later pages.
     selects: std::collections::HashMap<usize, Vec<String>>,
 }
@@ -345,6 +351,11 @@ impl FixtureOrg {
         self.state.lock().expect("state").served
     }
 
+    /// The most requests that were in flight at once.
+    pub fn peak_in_flight(&self) -> u32 {
+        self.state.lock().expect("state").peak_in_flight
+    }
+
     /// Claims of the JWT bearer assertions that verified.
     pub fn jwt_claims(&self) -> Vec<Value> {
         self.state.lock().expect("state").jwt_claims.clone()
@@ -484,12 +495,32 @@ fn sf_error(code: &str, message: &str) -> Value {
     json!([{ "message": message, "errorCode": code }])
 }
 
+/// Counts a request in flight and waits [`Options::delay`].
+fn begin(org: &Org, state: &Mutex<State>) {
+    {
+        let mut st = state.lock().expect("state");
+        st.in_flight += 1;
+        st.peak_in_flight = st.peak_in_flight.max(st.in_flight);
+    }
+    if let Some(delay) = org.options.delay {
+        std::thread::sleep(delay);
+    }
+}
+
+/// Counts a request out, before its answer is written: the client cannot send the next
+/// one before this one is counted out.
+fn end(state: &Mutex<State>) {
+    state.lock().expect("state").in_flight -= 1;
+}
+
 fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<()> {
     let Some(req) = read_request(&stream) else {
         return Ok(());
     };
+    begin(org, state);
     if req.method == "POST" && req.path == format!("/services/Soap/m/{}", org.version) {
         let (status, xml) = metadata_api(&req, org, state);
+        end(state);
         return write_response(&stream, status, "text/xml;charset=UTF-8", "", &xml);
     }
     let (status, body) = answer(&req, org, state);
@@ -517,6 +548,7 @@ fn serve(stream: TcpStream, org: &Org, state: &Mutex<State>) -> std::io::Result<
     } else {
         body
     };
+    end(state);
     respond(&stream, status, &body, &format!("api-usage={used}/{limit}"))
 }
 

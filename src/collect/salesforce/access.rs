@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use futures::StreamExt;
 use serde_json::{Map, Value};
 
 use super::client::Api;
@@ -194,33 +195,26 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
         .copied()
         .filter(|f| describe.has(f))
         .collect();
-    let Some(sets) = permission_sets(ctx, &base, &perm_fields, &all_kinds).await? else {
-        return Ok(Access::default());
-    };
-
-    // Assignments of active users.
-    let assignments = ctx
-        .select(
+    // Every read at once, each on its own fork, absorbed in this order; what depends on
+    // a read that failed is left out, as if it had not been asked.
+    let [
+        mut f_sets,
+        mut f_assignments,
+        mut f_users,
+        mut f_ranges,
+        mut f_facts,
+    ] = ctx.forks();
+    let (sets, assignments, users, ip_ranges, facts) = together!(ctx;
+        permission_sets(&mut f_sets, &base, &perm_fields, &all_kinds),
+        // Assignments of active users.
+        f_assignments.select(
             Api::Rest,
             "PermissionSetAssignment",
             &["AssigneeId", "PermissionSetId", "PermissionSetGroupId"],
             " WHERE Assignee.IsActive = true",
             &[PERMISSION_SET, USER],
-        )
-        .await?;
-    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
-    let mut assignees: HashMap<String, BTreeSet<String>> = HashMap::new();
-    for a in assignments.iter().flatten() {
-        if let (Some(user), Some(ps)) =
-            (str_field(a, "AssigneeId"), str_field(a, "PermissionSetId"))
-        {
-            by_user.entry(user.clone()).or_default().push(ps.clone());
-            assignees.entry(ps).or_default().insert(user);
-        }
-    }
-
-    let users = ctx
-        .select(
+        ),
+        f_users.select(
             Api::Rest,
             "User",
             &[
@@ -236,8 +230,34 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
             ],
             " WHERE IsActive = true AND UserType NOT IN ('Guest', 'AutomatedProcess')",
             &[USER, PROFILE],
-        )
-        .await?;
+        ),
+        f_ranges.select(
+            Api::Rest,
+            "LoginIpRange",
+            &["ProfileId", "StartAddress", "EndAddress", "Description"],
+            "",
+            &[PROFILE],
+        ),
+        user_facts(&mut f_facts),
+    );
+    ctx.absorb([f_sets]);
+    let Some(sets) = sets? else {
+        return Ok(Access::default());
+    };
+    ctx.absorb([f_assignments, f_users, f_ranges]);
+    let (assignments, users, ip_ranges) = (assignments?, users?, ip_ranges?);
+
+    let mut by_user: HashMap<String, Vec<String>> = HashMap::new();
+    let mut assignees: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for a in assignments.iter().flatten() {
+        if let (Some(user), Some(ps)) =
+            (str_field(a, "AssigneeId"), str_field(a, "PermissionSetId"))
+        {
+            by_user.entry(user.clone()).or_default().push(ps.clone());
+            assignees.entry(ps).or_default().insert(user);
+        }
+    }
+
     let mut profile_users: HashMap<String, i64> = HashMap::new();
     for u in users.iter().flatten() {
         if let Some(p) = str_field(u, "ProfileId") {
@@ -245,15 +265,6 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
         }
     }
 
-    let ip_ranges = ctx
-        .select(
-            Api::Rest,
-            "LoginIpRange",
-            &["ProfileId", "StartAddress", "EndAddress", "Description"],
-            "",
-            &[PROFILE],
-        )
-        .await?;
     let mut ranges: HashMap<String, Vec<Value>> = HashMap::new();
     for r in ip_ranges.iter().flatten() {
         if let Some(p) = str_field(r, "ProfileId") {
@@ -336,8 +347,11 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
     }
 
     if let Some(users) = users {
+        ctx.absorb([f_facts]);
+        let facts = facts?;
         user_resources(
             ctx,
+            &facts,
             &users,
             &sets,
             &profile_sets,
@@ -345,8 +359,7 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Access, CollectError> {
             assignments.is_some(),
             &describe.fields,
             ip_ranges.is_some().then_some(&ranges),
-        )
-        .await?;
+        );
     }
     Ok(Access {
         profile_sets: Some(profile_sets),
@@ -367,19 +380,42 @@ async fn permission_sets(
     } else {
         perm_fields.chunks(FIELDS_PER_QUERY).collect()
     };
+    let soqls: Vec<String> = chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut select = if i == 0 {
+                base.to_string()
+            } else {
+                "Id".to_string()
+            };
+            for f in chunk.iter() {
+                select.push_str(", ");
+                select.push_str(f);
+            }
+            format!("SELECT {select} FROM PermissionSet")
+        })
+        .collect();
+    // The chunks at once; the first that fails (in order) stops the rest.
+    let client = ctx.client;
+    let mut pages = futures::stream::iter(&soqls)
+        .map(|soql| client.query(Api::Rest, soql))
+        .buffered(ctx.width);
     for (i, chunk) in chunks.iter().enumerate() {
-        let mut select = if i == 0 {
-            base.to_string()
-        } else {
-            "Id".to_string()
-        };
-        for f in chunk.iter() {
-            select.push_str(", ");
-            select.push_str(f);
-        }
-        let soql = format!("SELECT {select} FROM PermissionSet");
-        let Some(rows) = ctx.query(Api::Rest, "PermissionSet", &soql, kinds).await? else {
-            return Ok(None);
+        let rows = match pages.next().await {
+            Some(Ok(rows)) => rows,
+            Some(Err(e)) => {
+                ctx.record(
+                    e,
+                    Api::Rest,
+                    "query PermissionSet",
+                    "PermissionSet",
+                    kinds,
+                    None,
+                )?;
+                return Ok(None);
+            }
+            None => return Ok(None),
         };
         for mut row in rows {
             let Some(id) = str_field(&row, "Id") else {
@@ -408,31 +444,28 @@ async fn permission_sets(
     Ok(Some(sets))
 }
 
-/// One resource per active user.
-#[allow(clippy::too_many_arguments)]
-async fn user_resources(
-    ctx: &mut Ctx<'_>,
-    users: &[Value],
-    sets: &BTreeMap<String, PermSet>,
-    profile_sets: &HashMap<String, PermSet>,
-    by_user: &HashMap<String, Vec<String>>,
-    assignments_known: bool,
-    known: &BTreeSet<String>,
-    profile_ranges: Option<&HashMap<String, Vec<Value>>>,
-) -> Result<(), CollectError> {
-    let frozen: Option<BTreeSet<String>> = ctx
-        .select(
+/// What the users' resources read besides users and grants; `None` when unreadable.
+struct UserFacts {
+    /// Ids of frozen users.
+    frozen: Option<BTreeSet<String>>,
+    /// User id -> whether any MFA method is registered.
+    mfa: Option<HashMap<String, bool>>,
+    /// User id -> (UI logins, UI logins without MFA) in the last 30 days.
+    ui_logins: Option<HashMap<String, (i64, i64)>>,
+}
+
+/// Reads frozen users, MFA registrations and recent UI logins, at once.
+async fn user_facts(ctx: &mut Ctx<'_>) -> Result<UserFacts, CollectError> {
+    let [mut f_frozen, mut f_mfa, mut f_logins] = ctx.forks();
+    let (frozen, mfa, logins) = together!(ctx;
+        f_frozen.select(
             Api::Rest,
             "UserLogin",
             &["UserId"],
             " WHERE IsFrozen = true",
             &[USER],
-        )
-        .await?
-        .map(|rows| rows.iter().filter_map(|r| str_field(r, "UserId")).collect());
-
-    let mfa: Option<HashMap<String, bool>> = ctx
-        .select(
+        ),
+        f_mfa.select(
             Api::Rest,
             "TwoFactorMethodsInfo",
             &[
@@ -445,41 +478,75 @@ async fn user_resources(
             ],
             "",
             &[USER],
-        )
-        .await?
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| {
-                    let id = str_field(r, "UserId")?;
-                    let any = [
-                        "HasSalesforceAuthenticator",
-                        "HasTotp",
-                        "HasU2F",
-                        "HasWebAuthn",
-                        "HasBuiltInAuthenticator",
-                    ]
-                    .iter()
-                    .any(|k| bool_field(r, k) == Some(true));
-                    Some((id, any))
-                })
-                .collect()
-        });
-
-    let logins = ctx.select(Api::Rest, "LoginHistory", &["UserId", "AuthMethodReference"], " WHERE LoginTime = LAST_N_DAYS:30 AND LoginType = 'Application' AND Status = 'Success'",
+        ),
+        f_logins.select(
+            Api::Rest,
+            "LoginHistory",
+            &["UserId", "AuthMethodReference"],
+            " WHERE LoginTime = LAST_N_DAYS:30 AND LoginType = 'Application' AND Status = 'Success'",
             &[USER],
-        )
-        .await?;
-    let mut ui_logins: HashMap<String, (i64, i64)> = HashMap::new();
-    for l in logins.iter().flatten() {
-        if let Some(user) = str_field(l, "UserId") {
-            let e = ui_logins.entry(user).or_default();
-            e.0 += 1;
-            if str_field(l, "AuthMethodReference").is_none() {
-                e.1 += 1;
+        ),
+    );
+    ctx.absorb([f_frozen, f_mfa, f_logins]);
+    let frozen: Option<BTreeSet<String>> =
+        frozen?.map(|rows| rows.iter().filter_map(|r| str_field(r, "UserId")).collect());
+
+    let mfa: Option<HashMap<String, bool>> = mfa?.map(|rows| {
+        rows.iter()
+            .filter_map(|r| {
+                let id = str_field(r, "UserId")?;
+                let any = [
+                    "HasSalesforceAuthenticator",
+                    "HasTotp",
+                    "HasU2F",
+                    "HasWebAuthn",
+                    "HasBuiltInAuthenticator",
+                ]
+                .iter()
+                .any(|k| bool_field(r, k) == Some(true));
+                Some((id, any))
+            })
+            .collect()
+    });
+
+    let ui_logins = logins?.map(|logins| {
+        let mut ui_logins: HashMap<String, (i64, i64)> = HashMap::new();
+        for l in &logins {
+            if let Some(user) = str_field(l, "UserId") {
+                let e = ui_logins.entry(user).or_default();
+                e.0 += 1;
+                if str_field(l, "AuthMethodReference").is_none() {
+                    e.1 += 1;
+                }
             }
         }
-    }
+        ui_logins
+    });
+    Ok(UserFacts {
+        frozen,
+        mfa,
+        ui_logins,
+    })
+}
 
+/// One resource per active user.
+#[allow(clippy::too_many_arguments)]
+fn user_resources(
+    ctx: &mut Ctx<'_>,
+    facts: &UserFacts,
+    users: &[Value],
+    sets: &BTreeMap<String, PermSet>,
+    profile_sets: &HashMap<String, PermSet>,
+    by_user: &HashMap<String, Vec<String>>,
+    assignments_known: bool,
+    known: &BTreeSet<String>,
+    profile_ranges: Option<&HashMap<String, Vec<Value>>>,
+) {
+    let UserFacts {
+        frozen,
+        mfa,
+        ui_logins,
+    } = facts;
     for u in users {
         let Some(id) = str_field(u, "Id") else {
             continue;
@@ -549,7 +616,7 @@ async fn user_resources(
             "mfa_methods_registered",
             mfa.as_ref().map(|m| m.get(&id).copied().unwrap_or(false)),
         );
-        if logins.is_some() {
+        if let Some(ui_logins) = ui_logins {
             let (ui, non_mfa) = ui_logins.get(&id).copied().unwrap_or_default();
             data = data
                 .set("ui_logins_30d", ui)
@@ -557,5 +624,4 @@ async fn user_resources(
         }
         ctx.push(USER, &id, &username, data.into_map());
     }
-    Ok(())
 }

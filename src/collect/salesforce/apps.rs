@@ -26,8 +26,9 @@ const STALE_AFTER_DAYS: i64 = 90;
 
 /// Collects connected apps.
 pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
-    let Some(apps) = ctx
-        .select(
+    let [mut f_apps, mut f_metadata, mut f_tokens] = ctx.forks();
+    let (apps, records, tokens) = together!(ctx;
+        f_apps.select(
             Api::Rest,
             "ConnectedApplication",
             &[
@@ -39,17 +40,24 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
             ],
             "",
             &[CONNECTED_APP],
-        )
-        .await?
-    else {
+        ),
+        f_metadata.read_metadata("ConnectedApp", &[], &[CONNECTED_APP], &METADATA_FIELDS),
+        f_tokens.select(
+            Api::Rest,
+            "OauthToken",
+            &["AppName", "LastUsedDate", "UseCount", "CreatedDate"],
+            "",
+            &[CONNECTED_APP],
+        ),
+    );
+    ctx.absorb([f_apps]);
+    let Some(apps) = apps? else {
         return Ok(());
     };
+    ctx.absorb([f_metadata, f_tokens]);
     // Metadata by app label (and API name), for the OAuth policy.
     let mut metadata: HashMap<String, Value> = HashMap::new();
-    if let Some(records) = ctx
-        .read_metadata("ConnectedApp", &[], &[CONNECTED_APP], &METADATA_FIELDS)
-        .await?
-    {
+    if let Some(records) = records? {
         for meta in records {
             if let Some(label) = str_field(&meta, "label") {
                 metadata.insert(label, meta.clone());
@@ -59,15 +67,7 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
             }
         }
     }
-    let tokens = ctx
-        .select(
-            Api::Rest,
-            "OauthToken",
-            &["AppName", "LastUsedDate", "UseCount", "CreatedDate"],
-            "",
-            &[CONNECTED_APP],
-        )
-        .await?;
+    let tokens = tokens?;
     let stale_before = ctx.now - Duration::days(STALE_AFTER_DAYS);
 
     for app in &apps {

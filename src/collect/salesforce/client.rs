@@ -1,6 +1,7 @@
 //! A small Salesforce REST client: API version discovery, SOQL queries on the REST and
 //! Tooling APIs with `nextRecordsUrl` paging, `describe`, retries with backoff on 5xx and
 //! `REQUEST_LIMIT_EXCEEDED`, and Salesforce's error bodies (`[{"message","errorCode"}]`).
+//! Requests of every client of a scan share one [`RequestLimit`] (`--max-concurrency`).
 //!
 //! The access token is sent in the `Authorization` header only; it never appears in an
 //! error message (see [`AccessToken`] and [`redact`]).
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::{OnceCell, Semaphore};
 
 use crate::collect::CollectError;
 
@@ -32,6 +34,19 @@ pub const API_USAGE_CEILING: f64 = 0.95;
 /// Guidance printed when the org refuses the session.
 pub const REAUTH_HELP: &str =
     "re-authenticate with `sf org login web --alias ALIAS` (or refresh SF_ACCESS_TOKEN)";
+
+/// The most requests in flight at once over every client sharing it (clones share one
+/// limit). A request holds its permit while it is on the wire; a retry waits out its
+/// backoff without one.
+#[derive(Debug, Clone)]
+pub struct RequestLimit(Arc<Semaphore>);
+
+impl RequestLimit {
+    /// A limit of `max` requests in flight (at least one).
+    pub fn new(max: usize) -> Self {
+        RequestLimit(Arc::new(Semaphore::new(max.max(1))))
+    }
+}
 
 /// An OAuth access token. Its `Debug` and `Display` never show the value.
 #[derive(Clone)]
@@ -165,10 +180,17 @@ pub struct Client {
     token: AccessToken,
     calls: AtomicUsize,
     backoff: Duration,
-    describes: Mutex<HashMap<(Api, String), Arc<Describe>>>,
-    /// The last `Sforce-Limit-Info` seen: used and limit, packed as `used << 32 | limit`.
+    /// One cell per described object: concurrent callers share one request.
+    describes: Mutex<HashMap<(Api, String), Arc<DescribeCell>>>,
+    /// The highest `Sforce-Limit-Info` seen: used and limit, packed as `used << 32 | limit`.
     api_usage: AtomicU64,
+    /// Requests sent and not answered yet (their usage is not reported yet).
+    in_flight: AtomicUsize,
+    limit: RequestLimit,
 }
+
+/// An object's describe, once asked.
+type DescribeCell = OnceCell<Arc<Describe>>;
 
 /// What `sobjects/<X>/describe` says an object has.
 #[derive(Debug, Default)]
@@ -250,10 +272,12 @@ pub fn normalize_url(url: &str, what: &str, example: &str) -> Result<String, Col
 impl Client {
     /// Connects: asks the org which API versions it offers and picks the newest
     /// (at least [`MIN_API_VERSION`]). A refused session or an unreachable endpoint is fatal.
+    /// Every request of the client then waits for a permit of `limit`.
     pub async fn connect(
         http: reqwest::Client,
         instance: &str,
         token: AccessToken,
+        limit: RequestLimit,
     ) -> Result<Client, CollectError> {
         let mut client = Client {
             http,
@@ -264,6 +288,8 @@ impl Client {
             backoff: Duration::from_millis(250),
             describes: Mutex::new(HashMap::new()),
             api_usage: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            limit,
         };
         let url = format!("{}/services/data/", client.instance);
         let versions = client
@@ -327,17 +353,20 @@ impl Client {
     }
 
     /// What an object has (`/sobjects/<X>/describe` on the REST or Tooling API), asked
-    /// once per object per scan.
+    /// once per object per scan (callers asking at the same time share the answer; a
+    /// failure is not kept).
     pub async fn describe(&self, api: Api, sobject: &str) -> Result<Arc<Describe>, ApiError> {
-        let key = (api, sobject.to_string());
-        if let Some(d) = self
-            .describes
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&key).cloned())
-        {
-            return Ok(d);
-        }
+        let cell = match self.describes.lock() {
+            Ok(mut m) => m.entry((api, sobject.to_string())).or_default().clone(),
+            Err(_) => Arc::new(OnceCell::new()),
+        };
+        cell.get_or_try_init(|| self.fetch_describe(api, sobject))
+            .await
+            .cloned()
+    }
+
+    /// Asks for an object's describe.
+    async fn fetch_describe(&self, api: Api, sobject: &str) -> Result<Arc<Describe>, ApiError> {
         let prefix = match api {
             Api::Rest => "",
             Api::Tooling => "tooling/",
@@ -361,11 +390,7 @@ impl Client {
                 d.relationships.insert(rel.to_string());
             }
         }
-        let d = Arc::new(d);
-        if let Ok(mut m) = self.describes.lock() {
-            m.insert(key, d.clone());
-        }
-        Ok(d)
+        Ok(Arc::new(d))
     }
 
     /// The org's daily API usage as last reported (`Sforce-Limit-Info`), if seen.
@@ -396,12 +421,16 @@ impl Client {
         }
     }
 
-    /// Sends one request: refuses once the org's daily API usage reaches
-    /// [`API_USAGE_CEILING`], counts it, records `Sforce-Limit-Info`, and returns the
+    /// Sends one request once it holds a permit of the scan's [`RequestLimit`]: refuses
+    /// once the org's daily API usage, counting the requests still unanswered, reaches
+    /// [`API_USAGE_CEILING`]; counts it, records `Sforce-Limit-Info`, and returns the
     /// status and the (redacted) body.
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<(u16, String), ApiError> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _permit = self.limit.0.acquire().await.ok();
+        let unanswered = InFlight::enter(&self.in_flight);
         if let Some((used, limit)) = self.api_usage()
-            && f64::from(used) >= f64::from(limit) * API_USAGE_CEILING
+            && f64::from(used) + unanswered.others as f64 >= f64::from(limit) * API_USAGE_CEILING
         {
             return Err(ApiError::Salesforce {
                 status: 403,
@@ -424,11 +453,13 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_limit_info)
         {
-            self.api_usage.store(
+            // Answers may arrive out of order: the usage only grows within a scan.
+            self.api_usage.fetch_max(
                 (u64::from(used) << 32) | u64::from(limit),
                 Ordering::Relaxed,
             );
         }
+        drop(unanswered);
         let text = response
             .text()
             .await
@@ -491,6 +522,26 @@ impl Client {
             })
         })
         .await
+    }
+}
+
+/// One request counted in [`Client`]'s `in_flight` until dropped.
+struct InFlight<'a> {
+    count: &'a AtomicUsize,
+    /// The other requests in flight when this one entered.
+    others: usize,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        let others = count.fetch_add(1, Ordering::Relaxed);
+        InFlight { count, others }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.count.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -6,6 +6,7 @@
 //! an object, a repeated element an array, a leaf its text), so collectors read them with
 //! the same helpers as REST records.
 
+use futures::StreamExt;
 use quick_xml::Reader;
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
@@ -53,19 +54,33 @@ pub async fn list(client: &Client, kind: &str) -> Result<Vec<String>, ApiError> 
     Ok(names)
 }
 
-/// The components of a metadata type, by full name (in batches of [`READ_BATCH`]).
-pub async fn read(client: &Client, kind: &str, names: &[String]) -> Result<Vec<Value>, ApiError> {
+/// The components of a metadata type, by full name (in batches of [`READ_BATCH`], up to
+/// `width` batches at once; the first that fails, in order, is the error).
+pub async fn read(
+    client: &Client,
+    kind: &str,
+    names: &[String],
+    width: usize,
+) -> Result<Vec<Value>, ApiError> {
+    let bodies: Vec<String> = names
+        .chunks(READ_BATCH)
+        .map(|batch| {
+            let full_names: String = batch
+                .iter()
+                .map(|n| format!("<met:fullNames>{}</met:fullNames>", escape(n)))
+                .collect();
+            format!(
+                "<met:readMetadata><met:type>{}</met:type>{full_names}</met:readMetadata>",
+                escape(kind)
+            )
+        })
+        .collect();
+    let mut answers = futures::stream::iter(&bodies)
+        .map(|body| client.metadata_call(body))
+        .buffered(width.max(1));
     let mut out = Vec::new();
-    for batch in names.chunks(READ_BATCH) {
-        let full_names: String = batch
-            .iter()
-            .map(|n| format!("<met:fullNames>{}</met:fullNames>", escape(n)))
-            .collect();
-        let body = format!(
-            "<met:readMetadata><met:type>{}</met:type>{full_names}</met:readMetadata>",
-            escape(kind)
-        );
-        let answer = parse(&client.metadata_call(&body).await?);
+    while let Some(answer) = answers.next().await {
+        let answer = parse(&answer?);
         for result in results(&answer, "readMetadataResponse") {
             match result.get("records") {
                 Some(Value::Array(records)) => out.extend(records.iter().cloned()),

@@ -10,6 +10,12 @@
 //! [`secrets`] (credential-like fields of custom settings and custom metadata types) and
 //! [`files`] (public content links). [`probe`] is the outside-in guest probe of a site.
 //!
+//! After the org's identity, the areas are collected at once, and so are the independent
+//! queries within each ([`together!`], [`Ctx::width`]), under one limit of requests in
+//! flight for the whole scan (`--max-concurrency`, [`client::RequestLimit`]). Each runs on
+//! its own [`Ctx::fork`], absorbed in a fixed order, so the inventory is the same as
+//! one request after another would give.
+//!
 //! Every query is built from the object's `describe` ([`Ctx::select`]): a field the org
 //! lacks is left out and recorded as a field gap, so only checks that read it report
 //! `error`, naming it.
@@ -18,6 +24,18 @@
 //! permission and the kinds it leaves incomplete; the checks of those kinds then report
 //! `error`. Only a refused session (or an unreachable org) stops the scan; of several
 //! orgs, it stops only that org's collection (see [`collect`]).
+
+/// Awaits the futures together, or one after another in the order written when `$ctx`
+/// runs sequentially ([`Ctx::sequential`]); gives their outputs as a tuple.
+macro_rules! together {
+    ($ctx:expr; $($f:expr),+ $(,)?) => {
+        if $ctx.sequential() {
+            ($($f.await,)+)
+        } else {
+            futures::join!($($f),+)
+        }
+    };
+}
 
 pub mod access;
 pub mod apps;
@@ -32,12 +50,14 @@ pub mod secrets;
 pub mod sites;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use indicatif::ProgressBar;
 use serde_json::{Map, Value};
 
-use self::client::{Api, ApiError, Client};
+use self::client::{API_USAGE_CEILING, Api, ApiError, Client, RequestLimit};
 use super::{CollectError, Progress};
 use crate::collect::request::SalesforceRequest;
 use crate::inventory::{CollectionError, Inventory, Provider, Resource, Scope};
@@ -95,6 +115,11 @@ pub mod kinds {
 /// `--target-org` orgs collected at the same time.
 const ORG_CONCURRENCY: usize = 4;
 
+/// With fewer daily API requests than this left before [`API_USAGE_CEILING`], an org is
+/// collected one request at a time in a fixed order, so that the ceiling stops its scan
+/// at the same point every time.
+const SEQUENTIAL_BELOW: u32 = 1000;
+
 /// Collects the requested orgs into one inventory, one scope per org.
 ///
 /// One org (`--instance-url`, the JWT flow or a single `--target-org`) stops the scan when
@@ -108,6 +133,8 @@ pub async fn collect(
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
     let http = client::http_client()?;
+    let limit = RequestLimit::new(args.max_concurrency);
+    let width = args.max_concurrency.max(1);
     let mut aliases: Vec<&str> = Vec::new();
     for alias in &args.target_orgs {
         if !aliases.contains(&alias.as_str()) {
@@ -123,12 +150,12 @@ pub async fn collect(
     }
     if !several {
         let session = auth::authenticate(args, &http).await?;
-        return collect_org(http, session, progress).await;
+        return collect_org(http, session, &limit, width, progress).await;
     }
 
     let results: Vec<(&str, Result<Inventory, Unreached>)> = futures::stream::iter(aliases)
         .map(|alias| {
-            let target = collect_target(http.clone(), alias, progress);
+            let target = collect_target(http.clone(), alias, &limit, width, progress);
             async move { (alias, target.await) }
         })
         .buffered(ORG_CONCURRENCY)
@@ -177,6 +204,8 @@ pub async fn collect(
 async fn collect_target(
     http: reqwest::Client,
     alias: &str,
+    limit: &RequestLimit,
+    width: usize,
     progress: &Progress,
 ) -> Result<Inventory, Unreached> {
     let unreached = |scope: &str, operation, error| Unreached {
@@ -189,7 +218,7 @@ async fn collect_target(
         .await
         .map_err(|e| unreached(alias, "sf org display", e))?;
     let scope = session.org_id.clone().unwrap_or_else(|| alias.to_string());
-    collect_org(http, session, progress)
+    collect_org(http, session, limit, width, progress)
         .await
         .map_err(|e| unreached(&scope, "collect", e))
 }
@@ -265,18 +294,29 @@ impl Unreached {
     }
 }
 
-/// Collects the org of a session.
+/// Collects the org of a session: its identity first, then every area at once (sites'
+/// guest profiles once the permission sets are read), fanning out up to `width` queries
+/// at a time within an area, under the scan's request `limit`.
 async fn collect_org(
     http: reqwest::Client,
     session: auth::Session,
+    limit: &RequestLimit,
+    width: usize,
     progress: &Progress,
 ) -> Result<Inventory, CollectError> {
-    let client = Client::connect(http, &session.instance_url, session.token.clone()).await?;
+    let client = Client::connect(
+        http,
+        &session.instance_url,
+        session.token.clone(),
+        limit.clone(),
+    )
+    .await?;
     let bar = progress.task(format!("Salesforce {}", client.instance()));
 
-    let mut ctx = Ctx::new(&client);
+    let mut ctx = Ctx::new(&client, 1);
     let identity = org::identify(&mut ctx).await?;
     ctx.org_id = identity.id.clone();
+    ctx.width = pace(width, client.api_usage());
 
     let mut scope = Scope {
         provider: Provider::Salesforce,
@@ -295,20 +335,42 @@ async fn collect_org(
         .attributes
         .insert("auth_method".into(), session.method.to_string());
 
-    let score = org::collect(&mut ctx, &identity).await?;
-    if let Some(score) = score {
+    let [mut o, mut a, mut s, mut ap, mut n, mut se, mut f] = ctx.forks();
+    let access_and_sites = async {
+        // Sites are listed while the permission sets are read; their guest profiles need both.
+        let (access, sites) = together!(a; access::collect(&mut a), sites::collect(&mut s));
+        let access = access?;
+        if let Some(guests) = sites? {
+            sites::guest_profiles(&mut s, &guests, &access).await?;
+        }
+        Ok::<(), CollectError>(())
+    };
+    let (score, access_and_sites, apps, network, secrets, files) = counting(
+        async {
+            together!(ctx;
+                org::collect(&mut o, &identity),
+                access_and_sites,
+                apps::collect(&mut ap),
+                network::collect(&mut n),
+                secrets::collect(&mut se),
+                files::collect(&mut f),
+            )
+        },
+        &bar,
+        &client,
+    )
+    .await;
+    if let Some(score) = score? {
         scope
             .attributes
             .insert("health_check_score".into(), score.to_string());
     }
-    bar.set_position(client.calls() as u64);
-    let access = access::collect(&mut ctx).await?;
-    bar.set_position(client.calls() as u64);
-    sites::collect(&mut ctx, &access).await?;
-    apps::collect(&mut ctx).await?;
-    network::collect(&mut ctx).await?;
-    secrets::collect(&mut ctx).await?;
-    files::collect(&mut ctx).await?;
+    access_and_sites?;
+    apps?;
+    network?;
+    secrets?;
+    files?;
+    ctx.absorb([o, a, s, ap, n, se, f]);
     bar.finish_and_clear();
 
     let mut inv = Inventory::new();
@@ -318,7 +380,33 @@ async fn collect_org(
     Ok(inv)
 }
 
-/// What the area modules share: the client, the org id and what was collected so far.
+/// How many queries of an area run at once: `width`, or one at a time when the org's
+/// daily API usage is within [`SEQUENTIAL_BELOW`] requests of [`API_USAGE_CEILING`].
+fn pace(width: usize, usage: Option<(u32, u32)>) -> usize {
+    let near_ceiling = usage.is_some_and(|(used, limit)| {
+        f64::from(used) + f64::from(SEQUENTIAL_BELOW) >= f64::from(limit) * API_USAGE_CEILING
+    });
+    if near_ceiling { 1 } else { width.max(1) }
+}
+
+/// Awaits `work`, showing the client's call count on `bar` meanwhile.
+async fn counting<T>(work: impl Future<Output = T>, bar: &ProgressBar, client: &Client) -> T {
+    let mut work = std::pin::pin!(work);
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            out = &mut work => {
+                bar.set_position(client.calls() as u64);
+                return out;
+            }
+            _ = tick.tick() => bar.set_position(client.calls() as u64),
+        }
+    }
+}
+
+/// What one task of the collection of an org works with: the client, the org id, and
+/// what this task collected. Tasks run at once each on their own [`Ctx::fork`], and their
+/// results are [`Ctx::absorb`]ed in a fixed order.
 pub struct Ctx<'a> {
     /// The API client.
     pub client: &'a Client,
@@ -330,17 +418,52 @@ pub struct Ctx<'a> {
     pub errors: Vec<CollectionError>,
     /// The collection time, for ages computed at collection (stale tokens).
     pub now: DateTime<Utc>,
+    /// How many independent queries run at once; 1 runs them one after another, in the
+    /// order written.
+    pub width: usize,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(client: &'a Client) -> Self {
+    fn new(client: &'a Client, width: usize) -> Self {
         Ctx {
             client,
             org_id: String::new(),
             resources: Vec::new(),
             errors: Vec::new(),
             now: Utc::now(),
+            width: width.max(1),
         }
+    }
+
+    /// A context for a task run alongside this one: same org, client and time, nothing
+    /// collected yet.
+    pub fn fork(&self) -> Ctx<'a> {
+        Ctx {
+            client: self.client,
+            org_id: self.org_id.clone(),
+            resources: Vec::new(),
+            errors: Vec::new(),
+            now: self.now,
+            width: self.width,
+        }
+    }
+
+    /// `N` forks.
+    pub fn forks<const N: usize>(&self) -> [Ctx<'a>; N] {
+        std::array::from_fn(|_| self.fork())
+    }
+
+    /// Appends what forks collected, in the order given.
+    pub fn absorb(&mut self, forks: impl IntoIterator<Item = Ctx<'a>>) {
+        for fork in forks {
+            self.resources.extend(fork.resources);
+            self.errors.extend(fork.errors);
+        }
+    }
+
+    /// Whether queries run one after another.
+    pub fn sequential(&self) -> bool {
+        self.width <= 1
     }
 
     /// Runs a query; a failure is recorded against `kinds` and gives `None`, except a
@@ -435,12 +558,12 @@ impl<'a> Ctx<'a> {
     ) -> Result<Option<Vec<Value>>, CollectError> {
         let result = if names.is_empty() {
             match metadata::list(self.client, kind).await {
-                Ok(all) => metadata::read(self.client, kind, &all).await,
+                Ok(all) => metadata::read(self.client, kind, &all, self.width).await,
                 Err(e) => Err(e),
             }
         } else {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-            metadata::read(self.client, kind, &names).await
+            metadata::read(self.client, kind, &names, self.width).await
         };
         match result {
             Ok(records) => Ok(Some(records)),
@@ -753,6 +876,17 @@ mod tests {
                 c.id
             );
         }
+    }
+
+    #[test]
+    fn near_the_daily_ceiling_an_org_is_read_one_request_at_a_time() {
+        assert_eq!(pace(8, None), 8);
+        assert_eq!(pace(0, None), 1);
+        assert_eq!(pace(8, Some((100, 15_000))), 8);
+        // 95% of 10,000 is 9,500: fewer than SEQUENTIAL_BELOW requests left.
+        assert_eq!(pace(8, Some((9_480, 10_000))), 1);
+        assert_eq!(pace(8, Some((8_499, 10_000))), 8);
+        assert_eq!(pace(8, Some((8_500, 10_000))), 1);
     }
 
     #[test]

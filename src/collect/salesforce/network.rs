@@ -18,8 +18,11 @@ const DIRECTIVES: [(&str, &str); 6] = [
 
 /// Collects remote sites, CSP trusted sites and named credentials.
 pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
-    if let Some(rows) = ctx
-        .select(
+    let mut csp_fields = vec!["Id", "DeveloperName", "EndpointUrl", "Context", "IsActive"];
+    csp_fields.extend(DIRECTIVES.iter().map(|(_, f)| *f));
+    let [mut f_remote, mut f_csp, mut f_named] = ctx.forks();
+    let (remote, csp, named) = together!(ctx;
+        f_remote.select(
             Api::Tooling,
             "RemoteProxy",
             &[
@@ -32,9 +35,25 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
             ],
             "",
             &[REMOTE_SITE],
-        )
-        .await?
-    {
+        ),
+        f_csp.select(
+            Api::Tooling,
+            "CspTrustedSite",
+            &csp_fields,
+            "",
+            &[CSP_TRUSTED_SITE],
+        ),
+        f_named.select(
+            Api::Rest,
+            "NamedCredential",
+            &["Id", "DeveloperName", "Endpoint", "PrincipalType"],
+            "",
+            &[NAMED_CREDENTIAL],
+        ),
+    );
+    ctx.absorb([f_remote, f_csp, f_named]);
+
+    if let Some(rows) = remote? {
         for r in &rows {
             let Some(id) = str_field(r, "Id") else {
                 continue;
@@ -52,18 +71,7 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         }
     }
 
-    let mut fields = vec!["Id", "DeveloperName", "EndpointUrl", "Context", "IsActive"];
-    fields.extend(DIRECTIVES.iter().map(|(_, f)| *f));
-    if let Some(rows) = ctx
-        .select(
-            Api::Tooling,
-            "CspTrustedSite",
-            &fields,
-            "",
-            &[CSP_TRUSTED_SITE],
-        )
-        .await?
-    {
+    if let Some(rows) = csp? {
         for r in &rows {
             let Some(id) = str_field(r, "Id") else {
                 continue;
@@ -83,16 +91,7 @@ pub async fn collect(ctx: &mut Ctx<'_>) -> Result<(), CollectError> {
         }
     }
 
-    if let Some(rows) = ctx
-        .select(
-            Api::Rest,
-            "NamedCredential",
-            &["Id", "DeveloperName", "Endpoint", "PrincipalType"],
-            "",
-            &[NAMED_CREDENTIAL],
-        )
-        .await?
-    {
+    if let Some(rows) = named? {
         for r in &rows {
             let Some(id) = str_field(r, "Id") else {
                 continue;

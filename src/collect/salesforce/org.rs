@@ -74,43 +74,24 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
             .opt("instance_name", str_field(r, "InstanceName"));
     }
 
-    // Health Check.
-    let score = ctx
-        .select(Api::Tooling, "SecurityHealthCheck", &["Score"], "", &[ORG])
-        .await?
-        .and_then(|rows| rows.first().and_then(|r| int_field(r, "Score")));
-    data = data.opt("health_check_score", score);
-    health_check_risks(ctx).await?;
-
-    // Security settings: session, password, login-as, trusted IP ranges.
-    let settings = ctx
-        .read_metadata(
+    // Every read at once, each on its own fork, absorbed in this order.
+    let [mut f_score, mut f_risks, mut f_security, mut f_sharing] = ctx.forks();
+    let [mut f_defaults, mut f_events, mut f_trail, mut f_secrets] = ctx.forks();
+    let (score, risks, security, sharing, defaults, events, trail, secrets) = together!(ctx;
+        // Health Check.
+        f_score.select(Api::Tooling, "SecurityHealthCheck", &["Score"], "", &[ORG]),
+        health_check_risks(&mut f_risks),
+        // Security settings: session, password, login-as, trusted IP ranges.
+        f_security.read_metadata(
             "SecuritySettings",
             &["Security"],
             &[ORG, TRUSTED_IP_RANGE],
             &[],
-        )
-        .await?;
-    if let Some(meta) = settings.as_ref().and_then(|rows| rows.first()) {
-        data = security_settings(data, meta);
-        trusted_ip_ranges(ctx, meta);
-    }
-
-    // Secure guest record access (Sharing settings).
-    if let Some(rows) = ctx
-        .read_metadata("SharingSettings", &["Sharing"], &[ORG], &[])
-        .await?
-    {
-        data = data.opt(
-            "secure_guest_record_access",
-            rows.first()
-                .and_then(|r| bool_field(r, "enableSecureGuestAccess")),
-        );
-    }
-
-    // Org-wide sharing defaults.
-    if let Some(rows) = ctx
-        .select(
+        ),
+        // Secure guest record access (Sharing settings).
+        f_sharing.read_metadata("SharingSettings", &["Sharing"], &[ORG], &[]),
+        // Org-wide sharing defaults.
+        f_defaults.select(
             Api::Rest,
             "EntityDefinition",
             &[
@@ -120,9 +101,61 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
             ],
             " WHERE IsCustomizable = true",
             &[ORG],
-        )
-        .await?
-    {
+        ),
+        // Event monitoring.
+        f_events.select(
+            Api::Rest,
+            "EventLogFile",
+            &["EventType", "Interval"],
+            " WHERE LogDate = LAST_N_DAYS:7",
+            &[ORG],
+        ),
+        // Setup audit trail, newest first.
+        f_trail.select(
+            Api::Rest,
+            "SetupAuditTrail",
+            &[
+                "Action",
+                "Section",
+                "Display",
+                "CreatedDate",
+                "CreatedBy.Username",
+                "DelegateUser",
+            ],
+            " WHERE CreatedDate = LAST_N_DAYS:30 ORDER BY CreatedDate DESC LIMIT 2000",
+            &[ORG],
+        ),
+        // Shield Platform Encryption tenant secrets.
+        f_secrets.select(
+            Api::Rest,
+            "TenantSecret",
+            &["Type", "Status", "Version", "CreatedDate", "Source"],
+            "",
+            &[ORG],
+        ),
+    );
+    ctx.absorb([
+        f_score, f_risks, f_security, f_sharing, f_defaults, f_events, f_trail, f_secrets,
+    ]);
+
+    let score = score?.and_then(|rows| rows.first().and_then(|r| int_field(r, "Score")));
+    data = data.opt("health_check_score", score);
+    risks?;
+
+    if let Some(meta) = security?.as_ref().and_then(|rows| rows.first()) {
+        data = security_settings(data, meta);
+        trusted_ip_ranges(ctx, meta);
+    }
+
+    if let Some(rows) = sharing? {
+        data = data.opt(
+            "secure_guest_record_access",
+            rows.first()
+                .and_then(|r| bool_field(r, "enableSecureGuestAccess")),
+        );
+    }
+
+    if let Some(rows) = defaults? {
         let mut external = Map::new();
         let mut internal = Map::new();
         for r in &rows {
@@ -141,17 +174,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
             .set("internal_sharing_defaults", internal);
     }
 
-    // Event monitoring.
-    if let Some(rows) = ctx
-        .select(
-            Api::Rest,
-            "EventLogFile",
-            &["EventType", "Interval"],
-            " WHERE LogDate = LAST_N_DAYS:7",
-            &[ORG],
-        )
-        .await?
-    {
+    if let Some(rows) = events? {
         let types: BTreeSet<String> = rows
             .iter()
             .filter_map(|r| str_field(r, "EventType"))
@@ -169,24 +192,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
             );
     }
 
-    // Setup audit trail, newest first.
-    if let Some(rows) = ctx
-        .select(
-            Api::Rest,
-            "SetupAuditTrail",
-            &[
-                "Action",
-                "Section",
-                "Display",
-                "CreatedDate",
-                "CreatedBy.Username",
-                "DelegateUser",
-            ],
-            " WHERE CreatedDate = LAST_N_DAYS:30 ORDER BY CreatedDate DESC LIMIT 2000",
-            &[ORG],
-        )
-        .await?
-    {
+    if let Some(rows) = trail? {
         let trail: Vec<Value> = rows
             .iter()
             .map(|r| {
@@ -205,17 +211,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, identity: &Identity) -> Result<Option<i6
         data = data.set("setup_audit_trail", trail);
     }
 
-    // Shield Platform Encryption tenant secrets.
-    if let Some(rows) = ctx
-        .select(
-            Api::Rest,
-            "TenantSecret",
-            &["Type", "Status", "Version", "CreatedDate", "Source"],
-            "",
-            &[ORG],
-        )
-        .await?
-    {
+    if let Some(rows) = secrets? {
         let secrets: Vec<Value> = rows
             .iter()
             .map(|r| {

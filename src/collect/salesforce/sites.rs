@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use futures::StreamExt;
 use serde_json::Value;
 
 use super::access::Access;
@@ -11,10 +12,16 @@ use super::kinds::{GUEST_PROFILE, SITE};
 use super::{Ctx, Data, bool_field, soql_in, str_field};
 use crate::collect::CollectError;
 
-/// Collects sites and the guest profiles of active sites.
-pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectError> {
-    let Some(sites) = ctx
-        .select(
+/// The guest profiles of active sites: profile id -> (profile name, site name, site URL),
+/// the first active site of a profile naming it.
+pub type Guests = BTreeMap<String, (String, String, Option<String>)>;
+
+/// Collects sites; returns the guest profiles of active sites, for
+/// [`guest_profiles`], when there are any.
+pub async fn collect(ctx: &mut Ctx<'_>) -> Result<Option<Guests>, CollectError> {
+    let [mut f_sites, mut f_details] = ctx.forks();
+    let (sites, details) = together!(ctx;
+        f_sites.select(
             Api::Rest,
             "Site",
             &[
@@ -31,21 +38,22 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
             ],
             "",
             &[SITE, GUEST_PROFILE],
-        )
-        .await?
-    else {
-        return Ok(());
-    };
-    // SiteDetail (by Site.Id in DurableId): the public URL and self-registration.
-    let details: HashMap<String, Value> = ctx
-        .select(
+        ),
+        // SiteDetail (by Site.Id in DurableId): the public URL and self-registration.
+        f_details.select(
             Api::Rest,
             "SiteDetail",
             &["DurableId", "SecureUrl", "IsRegistrationEnabled"],
             "",
             &[],
-        )
-        .await?
+        ),
+    );
+    ctx.absorb([f_sites]);
+    let Some(sites) = sites? else {
+        return Ok(None);
+    };
+    ctx.absorb([f_details]);
+    let details: HashMap<String, Value> = details?
         .unwrap_or_default()
         .into_iter()
         .filter_map(|r| Some((str_field(&r, "DurableId")?, r)))
@@ -55,8 +63,7 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
         .filter_map(|(id, r)| Some((id.clone(), str_field(r, "SecureUrl")?)))
         .collect();
 
-    // Guest profile id -> (site name, site url), first active site wins.
-    let mut guests: BTreeMap<String, (String, String, Option<String>)> = BTreeMap::new();
+    let mut guests = Guests::new();
     for s in &sites {
         let Some(id) = str_field(s, "Id") else {
             continue;
@@ -92,9 +99,16 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
             guests.entry(pid).or_insert((pname, name, url));
         }
     }
-    if guests.is_empty() {
-        return Ok(());
-    }
+    Ok((!guests.is_empty()).then_some(guests))
+}
+
+/// Collects the guest profiles of active sites (`guests`, from [`collect`]), from the
+/// permission sets `access` read.
+pub async fn guest_profiles(
+    ctx: &mut Ctx<'_>,
+    guests: &Guests,
+    access: &Access,
+) -> Result<(), CollectError> {
     let Some(profile_sets) = &access.profile_sets else {
         // The permission sets could not be read; that error already covers guest profiles.
         return Ok(());
@@ -105,8 +119,12 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
         .collect();
     let in_list = soql_in(set_ids.iter().map(String::as_str));
 
-    let objects = ctx
-        .select(
+    let of_guests = format!(" WHERE ParentId IN ({in_list})");
+    let entities_of_guests =
+        format!(" WHERE ParentId IN ({in_list}) AND SetupEntityType IN ('ApexClass', 'ApexPage')");
+    let [mut f_objects, mut f_fields, mut f_entities] = ctx.forks();
+    let (objects, fields, entities) = together!(ctx;
+        f_objects.select(
             Api::Rest,
             "ObjectPermissions",
             &[
@@ -119,33 +137,29 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
                 "PermissionsViewAllRecords",
                 "PermissionsModifyAllRecords",
             ],
-            &format!(" WHERE ParentId IN ({in_list})"),
+            &of_guests,
             &[GUEST_PROFILE],
-        )
-        .await?;
-    let fields = ctx
-        .select(
+        ),
+        f_fields.select(
             Api::Rest,
             "FieldPermissions",
             &["ParentId", "Field", "PermissionsRead", "PermissionsEdit"],
-            &format!(" WHERE ParentId IN ({in_list})"),
+            &of_guests,
             &[GUEST_PROFILE],
-        )
-        .await?;
-    let entities = ctx
-        .select(
+        ),
+        f_entities.select(
             Api::Rest,
             "SetupEntityAccess",
             &["ParentId", "SetupEntityId", "SetupEntityType"],
-            &format!(
-                " WHERE ParentId IN ({in_list}) AND SetupEntityType IN ('ApexClass', 'ApexPage')"
-            ),
+            &entities_of_guests,
             &[GUEST_PROFILE],
-        )
-        .await?;
+        ),
+    );
+    ctx.absorb([f_objects, f_fields, f_entities]);
+    let (objects, fields, entities) = (objects?, fields?, entities?);
     let names = entity_names(ctx, entities.as_deref().unwrap_or_default()).await?;
 
-    for (profile_id, (profile_name, site_name, url)) in &guests {
+    for (profile_id, (profile_name, site_name, url)) in guests {
         let Some(ps) = profile_sets.get(profile_id) else {
             continue;
         };
@@ -220,30 +234,41 @@ pub async fn collect(ctx: &mut Ctx<'_>, access: &Access) -> Result<(), CollectEr
     Ok(())
 }
 
-/// Names of the Apex classes and Visualforce pages granted through `SetupEntityAccess`.
+/// Names of the Apex classes and Visualforce pages granted through `SetupEntityAccess`
+/// (both queries at once; the first that fails, in that order, is recorded).
 async fn entity_names(
     ctx: &mut Ctx<'_>,
     entities: &[Value],
 ) -> Result<Option<HashMap<String, String>>, CollectError> {
-    let mut names = HashMap::new();
-    for (object, kind) in [("ApexClass", "ApexClass"), ("ApexPage", "ApexPage")] {
+    let mut queries = Vec::new();
+    for object in ["ApexClass", "ApexPage"] {
         let ids: Vec<String> = entities
             .iter()
-            .filter(|r| str_field(r, "SetupEntityType").as_deref() == Some(kind))
+            .filter(|r| str_field(r, "SetupEntityType").as_deref() == Some(object))
             .filter_map(|r| str_field(r, "SetupEntityId"))
             .collect();
-        if ids.is_empty() {
-            continue;
+        if !ids.is_empty() {
+            let soql = format!(
+                "SELECT Id, Name FROM {object} WHERE Id IN ({})",
+                soql_in(ids.iter().map(String::as_str))
+            );
+            queries.push((object, soql));
         }
-        let soql = format!(
-            "SELECT Id, Name FROM {object} WHERE Id IN ({})",
-            soql_in(ids.iter().map(String::as_str))
-        );
-        let Some(rows) = ctx
-            .query(Api::Rest, object, &soql, &[GUEST_PROFILE])
-            .await?
-        else {
-            return Ok(None);
+    }
+    let client = ctx.client;
+    let mut answers = futures::stream::iter(&queries)
+        .map(|(_, soql)| client.query(Api::Rest, soql))
+        .buffered(ctx.width);
+    let mut names = HashMap::new();
+    for (object, _) in &queries {
+        let rows = match answers.next().await {
+            Some(Ok(rows)) => rows,
+            Some(Err(e)) => {
+                let operation = format!("query {object}");
+                ctx.record(e, Api::Rest, &operation, object, &[GUEST_PROFILE], None)?;
+                return Ok(None);
+            }
+            None => return Ok(None),
         };
         for r in rows {
             if let (Some(id), Some(name)) = (str_field(&r, "Id"), str_field(&r, "Name")) {
