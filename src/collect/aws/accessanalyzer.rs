@@ -2,13 +2,20 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Ctx;
 use super::errors::{Op, each_page};
+use super::{Ctx, Service, Unit};
+
+super::clients::sdk_client!("accessanalyzer", aws_sdk_accessanalyzer);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 /// Collects the analyzers of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("accessanalyzer {region}"));
-    let c = ctx.clients.accessanalyzer(region);
+    let c = ctx.clients.client::<aws_sdk_accessanalyzer::Client>(region);
     let mut list = Vec::new();
     let op = Op {
         service: "accessanalyzer",

@@ -70,18 +70,36 @@ pub(crate) struct Clients {
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
 }
 
-macro_rules! regional_client {
-    ($name:ident, $krate:ident) => {
-        #[doc = concat!("A `", stringify!($krate), "` client for `region`.")]
-        pub(crate) fn $name(&self, region: &str) -> $krate::Client {
-            let conf = $krate::config::Builder::from(&self.sdk)
-                .region(Region::new(region.to_string()))
-                .retry_partition(self.partition(stringify!($name), region))
-                .build();
-            $krate::Client::from_conf(conf)
+/// An SDK service client that [`Clients::client`] builds. A service module implements it
+/// for its client with [`sdk_client!`](crate::collect::aws::clients::sdk_client).
+pub(crate) trait SdkClient {
+    /// The service's name: its retry partition, one per region.
+    const SERVICE: &'static str;
+    /// A client of the shared configuration in `region`, retrying in `partition`.
+    fn build(sdk: &SdkConfig, region: Region, partition: RetryPartition) -> Self;
+}
+
+/// `sdk_client!("lambda", aws_sdk_lambda);` makes `aws_sdk_lambda::Client` buildable by
+/// [`Clients::client`], with its retry partition named `lambda`.
+macro_rules! sdk_client {
+    ($service:literal, $krate:ident) => {
+        impl $crate::collect::aws::clients::SdkClient for $krate::Client {
+            const SERVICE: &'static str = $service;
+            fn build(
+                sdk: &aws_types::SdkConfig,
+                region: aws_types::region::Region,
+                partition: aws_smithy_runtime::client::retries::RetryPartition,
+            ) -> Self {
+                let conf = $krate::config::Builder::from(sdk)
+                    .region(region)
+                    .retry_partition(partition)
+                    .build();
+                $krate::Client::from_conf(conf)
+            }
         }
     };
 }
+pub(crate) use sdk_client;
 
 impl Clients {
     /// Wraps an SDK configuration.
@@ -122,14 +140,15 @@ impl Clients {
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
-    regional_client!(iam, aws_sdk_iam);
-    regional_client!(ec2, aws_sdk_ec2);
-    regional_client!(kms, aws_sdk_kms);
-    regional_client!(rds, aws_sdk_rds);
-    regional_client!(cloudtrail, aws_sdk_cloudtrail);
-    regional_client!(config, aws_sdk_config);
-    regional_client!(guardduty, aws_sdk_guardduty);
-    regional_client!(accessanalyzer, aws_sdk_accessanalyzer);
+
+    /// A client of service `C` in `region`, in the (service, region) retry partition.
+    pub(crate) fn client<C: SdkClient>(&self, region: &str) -> C {
+        C::build(
+            &self.sdk,
+            Region::new(region.to_string()),
+            self.partition(C::SERVICE, region),
+        )
+    }
 
     /// Whether an endpoint override (`AWS_ENDPOINT_URL`, ...) is configured.
     fn endpoint_override(&self, service_env: &str) -> Option<String> {

@@ -6,11 +6,18 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, put_present, ts};
-use super::{Ctx, ITEM_CONCURRENCY};
+use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
 
 const TRAIL: &str = "aws.cloudtrail.trail";
 
 use crate::collect::aws_shapes::ReadWrite as Rw;
+
+super::clients::sdk_client!("cloudtrail", aws_sdk_cloudtrail);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 /// (management events, S3 data events on every bucket) from classic selectors.
 fn classic(selectors: &[EventSelector]) -> (Rw, Rw) {
@@ -69,7 +76,7 @@ fn advanced(selectors: &[AdvancedEventSelector]) -> (Rw, Rw) {
 /// Collects the trails of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("cloudtrail {region}"));
-    let c = ctx.clients.cloudtrail(region);
+    let c = ctx.clients.client::<aws_sdk_cloudtrail::Client>(region);
     let op = |operation: &'static str| Op {
         service: "cloudtrail",
         region: Some(region),

@@ -4,13 +4,20 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::Ctx;
 use super::errors::Op;
+use super::{Ctx, Service, Unit};
+
+super::clients::sdk_client!("config", aws_sdk_config);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 /// Collects the recorders of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("config {region}"));
-    let c = ctx.clients.config(region);
+    let c = ctx.clients.client::<aws_sdk_config::Client>(region);
     let op = |operation: &'static str| Op {
         service: "config",
         region: Some(region),

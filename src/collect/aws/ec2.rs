@@ -12,7 +12,14 @@ use serde_json::{Map, Value, json};
 use crate::collect::CollectError;
 
 use super::errors::{self, Op, put_present, ts};
-use super::{Clients, Ctx, ITEM_CONCURRENCY};
+use super::{Clients, Ctx, ITEM_CONCURRENCY, Service, Unit};
+
+super::clients::sdk_client!("ec2", aws_sdk_ec2);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 const INSTANCE: &str = "aws.ec2.instance";
 const SG: &str = "aws.ec2.security_group";
@@ -27,7 +34,7 @@ const REGION: &str = "aws.region";
 /// nothing regional could be scanned.
 pub(crate) async fn enabled_regions(clients: &Clients) -> Result<Vec<String>, CollectError> {
     let out = clients
-        .ec2(&clients.home_region)
+        .client::<aws_sdk_ec2::Client>(&clients.home_region)
         .describe_regions()
         .send()
         .await
@@ -115,7 +122,7 @@ fn rule(p: &IpPermission) -> Value {
 /// Collects one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("ec2 {region}"));
-    let c = ctx.clients.ec2(region);
+    let c = ctx.clients.client::<aws_sdk_ec2::Client>(region);
     let op = |operation: &'static str, kinds: &'static [&'static str]| Op {
         service: "ec2",
         region: Some(region),

@@ -2,13 +2,20 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Ctx;
 use super::errors::Op;
+use super::{Ctx, Service, Unit};
+
+super::clients::sdk_client!("guardduty", aws_sdk_guardduty);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 /// Collects the detectors of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("guardduty {region}"));
-    let c = ctx.clients.guardduty(region);
+    let c = ctx.clients.client::<aws_sdk_guardduty::Client>(region);
     let op = |operation: &'static str| Op {
         service: "guardduty",
         region: Some(region),

@@ -16,7 +16,14 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, is_code, ts};
-use super::{Ctx, ITEM_CONCURRENCY, policy};
+use super::{Ctx, ITEM_CONCURRENCY, Service, Unit, policy};
+
+super::clients::sdk_client!("iam", aws_sdk_iam);
+
+/// Run by every account scan.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Account(|ctx| Box::pin(collect(ctx)))],
+};
 
 const USER: &str = "aws.iam.user";
 const GROUP: &str = "aws.iam.group";
@@ -36,7 +43,9 @@ fn op(operation: &'static str, kinds: &'static [&'static str]) -> Op<'static> {
 /// Collects IAM.
 pub(crate) async fn collect(ctx: &Ctx) {
     let pb = ctx.progress.task("iam");
-    let client = ctx.clients.iam(&ctx.clients.home_region);
+    let client = ctx
+        .clients
+        .client::<aws_sdk_iam::Client>(&ctx.clients.home_region);
     let account_id = super::account::account_arn(ctx);
     futures::join!(
         entities(ctx, &client, &pb),

@@ -8,14 +8,21 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, policy};
+use super::{Ctx, ITEM_CONCURRENCY, Service, Unit, policy};
+
+super::clients::sdk_client!("kms", aws_sdk_kms);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 const KEY: &str = "aws.kms.key";
 
 /// Collects the keys of one region.
 pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let pb = ctx.progress.task(format!("kms {region}"));
-    let c = ctx.clients.kms(region);
+    let c = ctx.clients.client::<aws_sdk_kms::Client>(region);
     let op = |operation: &'static str| Op {
         service: "kms",
         region: Some(region),

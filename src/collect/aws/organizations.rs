@@ -630,7 +630,7 @@ async fn organization_resource(
     // that applies there, multi-region trails of other regions included.
     match ctx
         .clients
-        .cloudtrail(home_region)
+        .client::<aws_sdk_cloudtrail::Client>(home_region)
         .describe_trails()
         .include_shadow_trails(true)
         .send()

@@ -4,7 +4,14 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, put_present, ts};
-use super::{Ctx, ITEM_CONCURRENCY};
+use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+
+super::clients::sdk_client!("rds", aws_sdk_rds);
+
+/// Run by every account scan in every region.
+pub(crate) const SERVICE: Service = Service {
+    units: &[Unit::Region(|ctx, region| Box::pin(collect(ctx, region)))],
+};
 
 const INSTANCE: &str = "aws.rds.instance";
 const SNAPSHOT: &str = "aws.rds.snapshot";
@@ -17,7 +24,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 }
 
 async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
-    let c = ctx.clients.rds(region);
+    let c = ctx.clients.client::<aws_sdk_rds::Client>(region);
     let op = Op {
         service: "rds",
         region: Some(region),
@@ -95,7 +102,7 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
 }
 
 async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
-    let c = ctx.clients.rds(region);
+    let c = ctx.clients.client::<aws_sdk_rds::Client>(region);
     let op = |operation: &'static str| Op {
         service: "rds",
         region: Some(region),

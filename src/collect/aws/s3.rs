@@ -10,7 +10,15 @@ use serde_json::{Map, Value, json};
 
 use super::account::PendingBucket;
 use super::errors::{Op, is_code, ts};
-use super::{Ctx, ITEM_CONCURRENCY, policy};
+use super::{Ctx, ITEM_CONCURRENCY, Service, Unit, policy};
+
+/// Run by every account scan: the buckets, and the account's Public Access Block.
+pub(crate) const SERVICE: Service = Service {
+    units: &[
+        Unit::Account(|ctx| Box::pin(collect(ctx))),
+        Unit::Account(|ctx| Box::pin(collect_account_public_access_block(ctx))),
+    ],
+};
 
 const BUCKET: &str = "aws.s3.bucket";
 
