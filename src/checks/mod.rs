@@ -8,6 +8,7 @@
 //! paths a condition reads against the kind's declared fields (`checks/<provider>/kinds.yaml`),
 //! so a typo is a load error with a span, never a silent pass.
 
+pub mod compiled;
 pub mod diagnostic;
 pub mod docs;
 pub mod kinds;
@@ -154,6 +155,10 @@ pub struct Check {
     pub pass_template: Option<Template>,
     /// `params` as a CEL value.
     pub params_value: Box<dyn cel::common::value::Val>,
+    /// The condition compiled for [`compiled`] evaluation, when it can be.
+    pub compiled: Option<compiled::Compiled>,
+    /// `params` as JSON, for [`compiled`] evaluation.
+    pub params_json: serde_json::Value,
     /// The `data` field paths the condition reads (see [`kinds::PathAnalysis::reads`]):
     /// a resource whose value at one of them is unknown is not evaluated.
     pub data_reads: Vec<String>,
@@ -408,8 +413,11 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             .map_err(|e| CheckDiagnostic::cel_parse(file, "pass_message", text, &e)),
         None => Ok(None),
     };
-    let params_value =
-        json_to_val(&serde_json::to_value(&spec.params).unwrap_or(serde_json::Value::Null));
+    let params_json = serde_json::to_value(&spec.params).unwrap_or(serde_json::Value::Null);
+    let params_value = json_to_val(&params_json);
+    let condition = program
+        .as_ref()
+        .and_then(|p| compiled::compile(p.expression()));
     match (program, message_template, pass_template) {
         (Some(program), Ok(message_template), Ok(pass_template)) if diags.is_empty() => Ok(Check {
             shared: SharedMeta {
@@ -428,6 +436,8 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             message_template,
             pass_template,
             params_value,
+            compiled: condition,
+            params_json,
             data_reads,
         }),
         (_, m, p) => {

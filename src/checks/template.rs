@@ -12,7 +12,7 @@ pub struct Template {
 #[derive(Debug)]
 enum Part {
     Text(String),
-    Expr(cel::Program),
+    Expr(cel::Program, Option<super::compiled::Compiled>),
 }
 
 impl Template {
@@ -29,7 +29,9 @@ impl Template {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
             let expr = rest[start + 2..start + 2 + len].trim();
-            parts.push(Part::Expr(env.compile(expr)?));
+            let program = env.compile(expr)?;
+            let compiled = super::compiled::compile(program.expression());
+            parts.push(Part::Expr(program, compiled));
             rest = &rest[start + 2 + len + 2..];
         }
         if !rest.is_empty() {
@@ -44,13 +46,33 @@ impl Template {
         for p in &self.parts {
             match p {
                 Part::Text(t) => out.push_str(t),
-                Part::Expr(prog) => match prog.execute(ctx) {
+                Part::Expr(prog, _) => match prog.execute(ctx) {
                     Ok(v) => display(&v, &mut out),
                     Err(_) => out.push('?'),
                 },
             }
         }
         out.trim().to_string()
+    }
+}
+
+impl Template {
+    /// Renders the template with its compiled parts; `None` when one of them is not
+    /// compiled or is left to cel (then [`Template::render`] it).
+    pub fn render_compiled(&self, scope: &super::compiled::Scope<'_>) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Text(t) => out.push_str(t),
+                Part::Expr(_, Some(c)) => match c.text(scope) {
+                    Ok(Some(text)) => out.push_str(&text),
+                    Ok(None) => out.push('?'),
+                    Err(_) => return None,
+                },
+                Part::Expr(_, None) => return None,
+            }
+        }
+        Some(out.trim().to_string())
     }
 }
 

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 pub mod value;
 
 use crate::checks::Check;
+use crate::checks::compiled::{Compiled, Fault, Scope};
 use crate::checks::kinds::path_within;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
@@ -129,6 +130,9 @@ pub fn missing_message(field: &str) -> String {
 pub struct Evaluator<'a> {
     checks_by_kind: HashMap<&'a str, Vec<&'a Check>>,
     now: Box<dyn Val>,
+    now_time: chrono::DateTime<chrono::FixedOffset>,
+    /// Whether [`judge`] runs compiled conditions (see [`crate::checks::compiled`]).
+    compiled: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -141,14 +145,21 @@ impl<'a> Evaluator<'a> {
                 .or_default()
                 .push(c);
         }
-        let now: Box<dyn Val> = match chrono::DateTime::parse_from_rfc3339(now) {
-            Ok(t) => Box::new(CelTimestamp::from(t)),
-            Err(_) => Box::new(CelTimestamp::from(chrono::Utc::now().fixed_offset())),
-        };
+        let now_time = chrono::DateTime::parse_from_rfc3339(now)
+            .unwrap_or_else(|_| chrono::Utc::now().fixed_offset());
         Evaluator {
             checks_by_kind,
-            now,
+            now: Box::new(CelTimestamp::from(now_time)),
+            now_time,
+            compiled: true,
         }
+    }
+
+    /// The same evaluator, running every condition and message through cel's
+    /// interpreter only (what compiled evaluation is compared with).
+    pub fn interpreted(mut self) -> Self {
+        self.compiled = false;
+        self
     }
 
     /// The checks that apply to a kind.
@@ -226,22 +237,9 @@ fn regex_matches(
     cel::extractors::This(this): cel::extractors::This<Arc<String>>,
     re: Arc<String>,
 ) -> Result<bool, ExecutionError> {
-    use std::cell::RefCell;
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
-    }
-    CACHE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(r) = cache.get(re.as_str()) {
-            return Ok(r.is_match(&this));
-        }
-        let compiled = regex::Regex::new(&re).map_err(|err| ExecutionError::FunctionError {
-            function: "matches".to_string(),
-            message: format!("'{re}' not a valid regex: {err}"),
-        })?;
-        let hit = compiled.is_match(&this);
-        cache.insert(re.to_string(), compiled);
-        Ok(hit)
+    crate::checks::compiled::is_match(&this, &re).map_err(|err| ExecutionError::FunctionError {
+        function: "matches".to_string(),
+        message: format!("'{re}' not a valid regex: {err}"),
     })
 }
 
@@ -353,16 +351,26 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
         .iter()
         .filter(|e| e.is_gap_for(&r.kind, &r.scope))
         .collect();
-    let value = match value::parse(r.data.get()) {
-        Ok(d) => resource_val(r, d),
-        Err(e) => {
-            let msg = format!("resource data is not valid JSON: {e}");
-            return (0..checks.len())
-                .map(|i| verdict(i, Status::Error, Message::Text(msg.clone())))
-                .collect();
-        }
+    // Compiled conditions read the data as JSON; cel's value of the resource is built
+    // only for what is left to cel.
+    let json: Option<serde_json::Value> = if ev.compiled {
+        serde_json::from_str(r.data.get()).ok()
+    } else {
+        None
     };
-    let root = root_context();
+    let mut value: Option<Box<dyn Val + '_>> = None;
+    if json.is_none() {
+        match value::parse(r.data.get()) {
+            Ok(d) => value = Some(resource_val(r, d)),
+            Err(e) => {
+                let msg = format!("resource data is not valid JSON: {e}");
+                return (0..checks.len())
+                    .map(|i| verdict(i, Status::Error, Message::Text(msg.clone())))
+                    .collect();
+            }
+        }
+    }
+    let mut root: Option<Context<'static, 'static>> = None;
     checks
         .iter()
         .enumerate()
@@ -371,7 +379,26 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
                 let msg = format!("Not evaluated: value unknown until apply: `{field}`");
                 return verdict(i, Status::Error, Message::Text(msg));
             }
-            let outcome = ev.run_lazy(&root, c, value.as_ref());
+            let fast = match (&json, &c.compiled) {
+                (Some(data), Some(condition)) => run_compiled(ev, r, c, condition, data),
+                _ => None,
+            };
+            let outcome = match fast {
+                Some(outcome) => outcome,
+                None => {
+                    if value.is_none() {
+                        value = Some(match value::parse(r.data.get()) {
+                            Ok(d) => resource_val(r, d),
+                            Err(_) => Box::new(CelNull),
+                        });
+                    }
+                    let root = root.get_or_insert_with(root_context);
+                    match &value {
+                        Some(v) => ev.run_lazy(root, c, v.as_ref()),
+                        None => Lazy::Error("resource data could not be read".into()),
+                    }
+                }
+            };
             // Field gaps: a missing field they explain, or a pass of a condition that reads
             // a gap field (`has(x) && ...` would otherwise pass silently), is not evaluated.
             let gaps: Vec<&str> = match &outcome {
@@ -428,6 +455,34 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
             verdict(i, status, message)
         })
         .collect()
+}
+
+/// A check's compiled condition (and messages) on one resource; `None` when some part
+/// of it is left to cel.
+fn run_compiled(
+    ev: &Evaluator<'_>,
+    r: &Resource,
+    c: &Check,
+    condition: &Compiled,
+    data: &serde_json::Value,
+) -> Option<Lazy> {
+    let scope = Scope {
+        resource: r,
+        data,
+        params: &c.params_json,
+        now: ev.now_time,
+    };
+    match condition.condition(&scope) {
+        Ok(true) => c.message_template.render_compiled(&scope).map(Lazy::Fail),
+        Ok(false) => match &c.pass_template {
+            None => Some(Lazy::Pass(Message::NoIssue)),
+            Some(t) => t
+                .render_compiled(&scope)
+                .map(|m| Lazy::Pass(Message::Text(m))),
+        },
+        Err(Fault::NoSuchKey(field)) => Some(Lazy::Missing(field)),
+        Err(Fault::Other | Fault::GiveUp) => None,
+    }
 }
 
 /// Whether one of the data paths a check reads ([`Check::data_reads`]) passes through the
