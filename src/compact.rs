@@ -11,6 +11,8 @@
 //! [`ScanReport::new`]: crate::findings::ScanReport::new
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -115,15 +117,15 @@ pub struct FindingView<'a> {
 pub struct CompactFindings {
     checks: Vec<Arc<Check>>,
     /// The indices in `checks` of each kind's checks, in the evaluator's order.
-    by_kind: HashMap<String, Vec<u16>>,
+    by_kind: FxHashMap<String, Vec<u16>>,
     resources: Vec<CompactResource>,
     rows: Vec<Row>,
     text: String,
     spans: Vec<(u32, u32)>,
     interned: Vec<Box<str>>,
-    intern_index: HashMap<Box<str>, u32>,
+    intern_index: FxHashMap<Box<str>, u32>,
     fields: Vec<Arc<String>>,
-    field_index: HashMap<Arc<String>, u32>,
+    field_index: FxHashMap<Arc<String>, u32>,
     /// Guest sites' keys by resource, for "confirmed from outside".
     sites: HashMap<u32, String>,
     /// (resource, check) -> the probe's evidence (a span).
@@ -133,7 +135,7 @@ pub struct CompactFindings {
 impl CompactFindings {
     /// An empty set for findings of `checks` (at most 65,536 of them).
     pub fn new(checks: &[Arc<Check>]) -> Self {
-        let mut by_kind: HashMap<String, Vec<u16>> = HashMap::new();
+        let mut by_kind: FxHashMap<String, Vec<u16>> = FxHashMap::default();
         for (i, c) in checks.iter().enumerate() {
             by_kind
                 .entry(c.resource_kind.clone())
@@ -148,9 +150,9 @@ impl CompactFindings {
             text: String::new(),
             spans: Vec::new(),
             interned: Vec::new(),
-            intern_index: HashMap::new(),
+            intern_index: FxHashMap::default(),
             fields: Vec::new(),
-            field_index: HashMap::new(),
+            field_index: FxHashMap::default(),
             sites: HashMap::new(),
             confirmed: HashMap::new(),
         }
@@ -253,13 +255,17 @@ impl CompactFindings {
         {
             self.sites.insert(resource, site_key(url));
         }
-        let checks = self.by_kind.get(&r.kind).cloned().unwrap_or_default();
         for v in verdicts {
             let message = self.add_message(v.message);
+            let check = self
+                .by_kind
+                .get(&r.kind)
+                .and_then(|c| c.get(v.check).copied())
+                .unwrap_or(u16::MAX);
             self.rows.push(Row {
                 resource,
                 message,
-                check: checks.get(v.check).copied().unwrap_or(u16::MAX),
+                check,
                 status: v.status,
             });
         }
@@ -355,14 +361,17 @@ impl CompactFindings {
             .map(|(i, c)| (c.id.as_str(), i))
             .collect();
         ids.sort_unstable();
-        let mut check_rank = vec![0u32; self.checks.len()];
-        let mut rank = 0u32;
+        let mut check_rank = vec![0u64; self.checks.len()];
+        let mut rank = 0u64;
         for (n, (id, i)) in ids.iter().enumerate() {
             if n > 0 && ids[n - 1].0 != *id {
                 rank += 1;
             }
             check_rank[*i] = rank;
         }
+        // Resources are put in report order (scope, region, kind, id; equal ones in the
+        // order they were added), so that a row's resource index is its rank: rows then
+        // sort on one integer each, and are written reading the resources in order.
         let key = |r: &CompactResource| {
             (
                 &*self.interned[r.account as usize],
@@ -377,31 +386,41 @@ impl CompactFindings {
                 .cmp(&key(&self.resources[*b as usize]))
                 .then(a.cmp(b))
         });
-        let mut resource_rank = vec![0u32; self.resources.len()];
-        let mut rank = 0u32;
-        for (n, i) in order.iter().enumerate() {
-            if n > 0
-                && key(&self.resources[order[n - 1] as usize]) != key(&self.resources[*i as usize])
-            {
-                rank += 1;
-            }
-            resource_rank[*i as usize] = rank;
+        let mut new_index = vec![0u32; self.resources.len()];
+        for (new, old) in order.iter().enumerate() {
+            new_index[*old as usize] = u32::try_from(new).unwrap_or(u32::MAX);
         }
+        let mut slots: Vec<Option<CompactResource>> = std::mem::take(&mut self.resources)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.resources = order
+            .iter()
+            .filter_map(|old| slots[*old as usize].take())
+            .collect();
+        drop(slots);
         drop(order);
+        self.sites = std::mem::take(&mut self.sites)
+            .into_iter()
+            .map(|(r, site)| (new_index[r as usize], site))
+            .collect();
+        self.confirmed = std::mem::take(&mut self.confirmed)
+            .into_iter()
+            .map(|((r, c), s)| ((new_index[r as usize], c), s))
+            .collect();
+        self.rows
+            .par_iter_mut()
+            .for_each(|row| row.resource = new_index[row.resource as usize]);
         let checks = &self.checks;
-        let severity_rank = |c: u16| 4 - checks[usize::from(c)].severity as u64;
+        // Each (check, resource) pair is one row: keys are unique.
         let sort_key = |r: &Row| {
-            (
-                (r.status as u64) << 56
-                    | severity_rank(r.check) << 48
-                    | u64::from(check_rank[usize::from(r.check)]) << 32
-                    | u64::from(resource_rank[r.resource as usize]),
-                r.resource,
-            )
+            let check = usize::from(r.check);
+            (r.status as u64) << 61
+                | (4 - checks[check].severity as u64) << 58
+                | check_rank[check] << 32
+                | u64::from(r.resource)
         };
-        let mut rows = std::mem::take(&mut self.rows);
-        rows.par_sort_unstable_by_key(sort_key);
-        self.rows = rows;
+        self.rows.par_sort_unstable_by_key(sort_key);
     }
 
     fn resource_view(&self, i: u32) -> ResourceView<'_> {
@@ -466,18 +485,29 @@ impl CompactFindings {
 
     /// The counts of a scan covering `scopes`.
     pub fn summary(&self, scopes: &[Scope]) -> Summary {
-        Summary::of_tallies(
-            scopes,
-            self.rows.iter().map(|row| {
-                let r = &self.resources[row.resource as usize];
+        // Counted per (account, check, status) first: the summary then adds a few
+        // thousand tallies rather than a million findings.
+        let mut counts: FxHashMap<(u32, u16, Status), usize> = FxHashMap::default();
+        for row in &self.rows {
+            let account = self.resources[row.resource as usize].account;
+            *counts.entry((account, row.check, row.status)).or_default() += 1;
+        }
+        let mut tallies: Vec<Tally<'_>> = counts
+            .into_iter()
+            .map(|((account, check, status), count)| {
+                let c = &self.checks[usize::from(check)];
                 Tally {
-                    provider: self.checks[usize::from(row.check)].provider,
-                    account: &self.interned[r.account as usize],
-                    status: row.status,
-                    severity: self.checks[usize::from(row.check)].severity,
+                    provider: c.provider,
+                    account: &self.interned[account as usize],
+                    status,
+                    severity: c.severity,
+                    count,
                 }
-            }),
-        )
+            })
+            .collect();
+        // The order scopes not listed in the inventory are met in: the findings' order.
+        tallies.sort_by_key(|t| (t.account, t.provider, t.status, t.severity));
+        Summary::of_tallies(scopes, tallies.into_iter())
     }
 
     /// The checks at least one finding is of.

@@ -373,6 +373,8 @@ pub struct Tally<'a> {
     pub status: Status,
     /// The check's severity.
     pub severity: Severity,
+    /// How many findings these are.
+    pub count: usize,
 }
 
 impl<'a> From<&'a Finding> for Tally<'a> {
@@ -382,6 +384,7 @@ impl<'a> From<&'a Finding> for Tally<'a> {
             account: &f.resource.account,
             status: f.status,
             severity: f.severity,
+            count: 1,
         }
     }
 }
@@ -398,7 +401,7 @@ impl Summary {
         findings: impl Iterator<Item = Tally<'a>> + Clone,
     ) -> Self {
         let mut s = Summary {
-            total: findings.clone().count(),
+            total: findings.clone().map(|f| f.count).sum(),
             by_scope: ScopeSummary::of_tallies(scopes, findings.clone()),
             ..Summary::default()
         };
@@ -406,14 +409,15 @@ impl Summary {
             s.fail_by_severity.insert(sev, 0);
         }
         for f in findings {
+            let n = f.count;
             match f.status {
                 Status::Fail => {
-                    s.fail += 1;
-                    *s.fail_by_severity.entry(f.severity).or_default() += 1;
+                    s.fail += n;
+                    *s.fail_by_severity.entry(f.severity).or_default() += n;
                 }
-                Status::Pass => s.pass += 1,
-                Status::Error => s.error += 1,
-                Status::Muted => s.muted += 1,
+                Status::Pass => s.pass += n,
+                Status::Error => s.error += n,
+                Status::Muted => s.muted += n,
             }
         }
         let evaluated = s.pass + s.fail + s.muted;
@@ -450,14 +454,14 @@ impl SeverityCounts {
         }
     }
 
-    fn add(&mut self, sev: Severity) {
+    fn add(&mut self, sev: Severity, n: usize) {
         *match sev {
             Severity::Critical => &mut self.critical,
             Severity::High => &mut self.high,
             Severity::Medium => &mut self.medium,
             Severity::Low => &mut self.low,
             Severity::Info => &mut self.info,
-        } += 1;
+        } += n;
     }
 
     /// Every failing finding.
@@ -524,11 +528,12 @@ impl ScopeSummary {
                 out.len() - 1
             });
             let s = &mut out[i];
+            let n = f.count;
             match f.status {
-                Status::Fail => s.fail.add(f.severity),
-                Status::Error => s.error += 1,
-                Status::Pass => s.pass += 1,
-                Status::Muted => s.muted += 1,
+                Status::Fail => s.fail.add(f.severity, n),
+                Status::Error => s.error += n,
+                Status::Pass => s.pass += n,
+                Status::Muted => s.muted += n,
             }
         }
         if out.len() < 2 {

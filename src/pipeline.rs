@@ -93,7 +93,7 @@ pub fn assemble(
 }
 
 /// Resources evaluated per batch of a streamed inventory.
-const BATCH: usize = 2048;
+const BATCH: usize = 1024;
 
 /// A saved inventory evaluated without loading it whole ([`evaluate_streamed`]).
 pub struct StreamedScan {

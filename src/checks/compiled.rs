@@ -20,7 +20,7 @@ use std::sync::Arc;
 use cel::common::ast::operators as op;
 use cel::common::ast::{Expr, LiteralValue};
 use chrono::{DateTime, FixedOffset, TimeDelta};
-use serde_json::Value as Json;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::inventory::Resource;
 
@@ -47,7 +47,7 @@ enum V<'a> {
     Double(f64),
     Str(Cow<'a, str>),
     /// A JSON array or object of the data or the parameters.
-    Json(&'a Json),
+    Json(&'a Json<'a>),
     List(Vec<V<'a>>),
     Timestamp(DateTime<FixedOffset>),
     Duration(TimeDelta),
@@ -58,30 +58,156 @@ enum V<'a> {
 }
 
 impl<'a> V<'a> {
-    fn of(j: &'a Json) -> V<'a> {
+    fn of(j: &'a Json<'a>) -> V<'a> {
         match j {
             Json::Null => V::Null,
             Json::Bool(b) => V::Bool(*b),
-            Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                (Some(i), _, _) => V::Int(i),
-                (None, Some(u), _) => V::UInt(u),
-                (_, _, Some(f)) => V::Double(f),
-                _ => V::Null,
-            },
-            Json::String(s) => V::Str(Cow::Borrowed(s)),
+            Json::Int(i) => V::Int(*i),
+            Json::UInt(u) => V::UInt(*u),
+            Json::Double(f) => V::Double(*f),
+            Json::Str(s) => V::Str(Cow::Borrowed(s)),
             Json::Array(_) | Json::Object(_) => V::Json(j),
         }
     }
 }
+
+/// A JSON value borrowing its strings from the text where they need no unescaping;
+/// objects are short lists of members, searched in order (a resource's objects have a
+/// few keys: no hashing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json<'a> {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer that fits `i64`.
+    Int(i64),
+    /// A larger positive integer.
+    UInt(u64),
+    /// Any other number.
+    Double(f64),
+    /// A string.
+    Str(Cow<'a, str>),
+    /// An array.
+    Array(Vec<Json<'a>>),
+    /// An object, its members in document order.
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl<'a> Json<'a> {
+    /// Parses JSON text (numbers as cel's JSON conversion types them).
+    pub fn parse(text: &'a str) -> Result<Self, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let v = JsonSeed.deserialize(&mut de)?;
+        de.end()?;
+        Ok(v)
+    }
+
+    /// An owned copy of a `serde_json` value.
+    pub fn from_value(v: &serde_json::Value) -> Json<'static> {
+        match v {
+            serde_json::Value::Null => Json::Null,
+            serde_json::Value::Bool(b) => Json::Bool(*b),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => Json::Int(i),
+                (None, Some(u), _) => Json::UInt(u),
+                (_, _, Some(f)) => Json::Double(f),
+                _ => Json::Null,
+            },
+            serde_json::Value::String(s) => Json::Str(Cow::Owned(s.clone())),
+            serde_json::Value::Array(items) => {
+                Json::Array(items.iter().map(Json::from_value).collect())
+            }
+            serde_json::Value::Object(m) => Json::Object(
+                m.iter()
+                    .map(|(k, v)| (Cow::Owned(k.clone()), Json::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// The member `key` of an object (the last, if the text repeats it).
+fn member<'j, 'a>(members: &'j [(Cow<'a, str>, Json<'a>)], key: &str) -> Option<&'j Json<'a>> {
+    members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+struct JsonSeed;
+
+impl<'de> DeserializeSeed<'de> for JsonSeed {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Json::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(match i64::try_from(v) {
+            Ok(i) => Json::Int(i),
+            Err(_) => Json::UInt(v),
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Json::Double(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Json::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(k) = map.next_key::<Cow<'de, str>>()? {
+            let v = map.next_value_seed(JsonSeed)?;
+            members.push((k, v));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+/// Room for the variables of comprehensions, reused from one evaluation to the next.
+#[derive(Default)]
+pub struct Scratch<'a>(Vec<V<'a>>);
 
 /// What an evaluation reads.
 pub struct Scope<'a> {
     /// The resource.
     pub resource: &'a Resource,
     /// Its data, parsed.
-    pub data: &'a Json,
+    pub data: &'a Json<'a>,
     /// The check's parameters.
-    pub params: &'a Json,
+    pub params: &'a Json<'a>,
     /// The inventory's collection time.
     pub now: DateTime<FixedOffset>,
 }
@@ -141,7 +267,7 @@ enum Func {
 enum Node {
     Lit(Lit),
     Var(Var),
-    Select(Box<Node>, String, bool),
+    Select(Box<Node>, Arc<String>, bool),
     And(Box<Node>, Box<Node>),
     Or(Box<Node>, Box<Node>),
     Not(Box<Node>),
@@ -154,7 +280,8 @@ enum Node {
     In(Box<Node>, Box<Node>),
     Index(Box<Node>, Box<Node>),
     List(Vec<Node>),
-    Call(Func, Vec<Node>),
+    /// A function; `true` for a member call (`target.f(args)`, the target first).
+    Call(Func, Vec<Node>, bool),
     Loop(Box<Loop>),
 }
 
@@ -218,7 +345,9 @@ impl Compiler {
                 LiteralValue::Bytes(_) => return None,
             }),
             Expr::Ident(name) => Node::Var(self.var(name)?),
-            Expr::Select(s) => Node::Select(self.boxed(&s.operand)?, s.field.clone(), s.test),
+            Expr::Select(s) => {
+                Node::Select(self.boxed(&s.operand)?, Arc::new(s.field.clone()), s.test)
+            }
             Expr::List(l) if l.optional_indices.is_empty() => Node::List(
                 l.elements
                     .iter()
@@ -313,7 +442,7 @@ impl Compiler {
             for a in args {
                 all.push(self.node(a)?);
             }
-            return Some(Node::Call(func, all));
+            return Some(Node::Call(func, all, true));
         }
         let b = |c: &mut Self, i: usize| c.boxed(&args[i]);
         Some(match (name, args.len()) {
@@ -335,11 +464,11 @@ impl Compiler {
             (op::NEGATE, 1) => Node::Neg(b(self, 0)?),
             (op::IN, 2) => Node::In(b(self, 0)?, b(self, 1)?),
             (op::INDEX, 2) => Node::Index(b(self, 0)?, b(self, 1)?),
-            ("size", 1) => Node::Call(Func::Size, vec![self.node(&args[0])?]),
-            ("string", 1) => Node::Call(Func::String, vec![self.node(&args[0])?]),
-            ("int", 1) => Node::Call(Func::Int, vec![self.node(&args[0])?]),
-            ("timestamp", 1) => Node::Call(Func::Timestamp, vec![self.node(&args[0])?]),
-            ("duration", 1) => Node::Call(Func::Duration, vec![self.node(&args[0])?]),
+            ("size", 1) => Node::Call(Func::Size, vec![self.node(&args[0])?], false),
+            ("string", 1) => Node::Call(Func::String, vec![self.node(&args[0])?], false),
+            ("int", 1) => Node::Call(Func::Int, vec![self.node(&args[0])?], false),
+            ("timestamp", 1) => Node::Call(Func::Timestamp, vec![self.node(&args[0])?], false),
+            ("duration", 1) => Node::Call(Func::Duration, vec![self.node(&args[0])?], false),
             _ => return None,
         })
     }
@@ -354,10 +483,13 @@ pub enum Answer {
 }
 
 impl Compiled {
-    /// Evaluates a condition: `Ok(true)` fails the resource.
-    pub fn condition(&self, scope: &Scope<'_>) -> R<bool> {
-        let mut locals = vec![V::Null; self.slots];
-        match eval(&self.root, scope, &mut locals)? {
+    /// Evaluates a condition: `Ok(true)` fails the resource. `scratch` holds the
+    /// comprehension variables; one serves every check of a resource.
+    pub fn condition<'a>(&'a self, scope: &Scope<'a>, scratch: &mut Scratch<'a>) -> R<bool> {
+        let locals = &mut scratch.0;
+        locals.clear();
+        locals.resize(self.slots, V::Null);
+        match eval(&self.root, scope, locals)? {
             V::Bool(b) => Ok(b),
             _ => Err(Fault::GiveUp),
         }
@@ -503,7 +635,11 @@ fn eval<'a>(node: &'a Node, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>> 
                 V::List(items) => contains(&l, items.iter().cloned()),
                 V::Json(Json::Array(items)) => contains(&l, items.iter().map(V::of)),
                 V::Json(Json::Object(m)) => match l {
-                    V::Str(k) => Ok(V::Bool(m.contains_key(k.as_ref()))),
+                    V::Str(k) => Ok(V::Bool(member(m, &k).is_some())),
+                    _ => Err(Fault::GiveUp),
+                },
+                V::Tags => match l {
+                    V::Str(k) => Ok(V::Bool(s.resource.tags.contains_key(k.as_ref()))),
                     _ => Err(Fault::GiveUp),
                 },
                 _ => Err(Fault::GiveUp),
@@ -523,7 +659,7 @@ fn eval<'a>(node: &'a Node, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>> 
                     .and_then(|i| items.get(i).cloned())
                     .ok_or(Fault::GiveUp),
                 (V::Json(Json::Object(m)), V::Str(k)) => {
-                    m.get(k.as_ref()).map(V::of).ok_or(Fault::GiveUp)
+                    member(m, &k).map(V::of).ok_or(Fault::GiveUp)
                 }
                 _ => Err(Fault::GiveUp),
             }
@@ -534,12 +670,21 @@ fn eval<'a>(node: &'a Node, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>> 
                 .map(|n| eval(n, s, locals))
                 .collect::<R<Vec<_>>>()?,
         )),
-        Node::Call(f, args) => {
-            let vals = args
-                .iter()
-                .map(|n| eval(n, s, locals))
-                .collect::<R<Vec<_>>>()?;
-            call(*f, vals)
+        Node::Call(f, args, member) => {
+            // Functions take at most three arguments (the target included).
+            let mut vals = [V::Null, V::Null, V::Null];
+            if args.len() > vals.len() {
+                return Err(Fault::GiveUp);
+            }
+            // cel evaluates a member call's arguments before its target.
+            let first = usize::from(*member);
+            for (slot, n) in vals.iter_mut().zip(args).skip(first) {
+                *slot = eval(n, s, locals)?;
+            }
+            if *member && let Some(target) = args.first() {
+                vals[0] = eval(target, s, locals)?;
+            }
+            call(*f, vals, args.len())
         }
         Node::Loop(l) => run_loop(l, s, locals),
     }
@@ -548,17 +693,27 @@ fn eval<'a>(node: &'a Node, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>> 
 fn run_loop<'a>(l: &'a Loop, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>> {
     let init = eval(&l.init, s, locals)?;
     let range = eval(&l.range, s, locals)?;
-    let items: Vec<V<'a>> = match range {
-        V::List(items) => items,
-        V::Json(Json::Array(items)) => items.iter().map(V::of).collect(),
-        // Map keys: cel iterates its own hash order; results only differ on which of
-        // several errors is reported, so this is left to cel.
-        V::Json(Json::Object(_)) | V::Tags => return Err(Fault::GiveUp),
+    // A map's keys come in cel's hash order, which only an `exists()` or `all()`
+    // without errors does not depend on: anything else over a map is left to cel.
+    let keys = matches!(range, V::Json(Json::Object(_)) | V::Tags);
+    if keys && l.fold.is_none() {
+        return Err(Fault::GiveUp);
+    }
+    // The elements, without copying the data's own arrays.
+    let owned: Vec<V<'a>>;
+    let mut items: Box<dyn Iterator<Item = V<'a>> + '_> = match range {
+        V::List(items) => {
+            owned = items;
+            Box::new(owned.into_iter())
+        }
+        V::Json(Json::Array(items)) => Box::new(items.iter().map(V::of)),
+        V::Json(Json::Object(m)) => Box::new(m.iter().map(|(k, _)| V::Str(Cow::Borrowed(k)))),
+        V::Tags => Box::new(s.resource.tags.keys().map(|k| V::Str(Cow::Borrowed(k)))),
         _ => return Err(Fault::Other),
     };
     locals[l.accu] = init;
     let mut pending: Option<Fault> = None;
-    for item in items {
+    for item in &mut items {
         if !truth(eval(&l.cond, s, locals))? {
             break;
         }
@@ -566,6 +721,7 @@ fn run_loop<'a>(l: &'a Loop, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>>
         let step = eval(&l.step, s, locals);
         match (step, l.fold) {
             (Err(Fault::GiveUp), _) => return Err(Fault::GiveUp),
+            (Err(_), _) if keys => return Err(Fault::GiveUp),
             (Err(e), Some(_)) => pending = Some(e),
             (Err(e), None) => return Err(e),
             (Ok(accu), Some(absorbing)) if pending.is_some() => {
@@ -586,10 +742,11 @@ fn run_loop<'a>(l: &'a Loop, s: &Scope<'a>, locals: &mut Vec<V<'a>>) -> R<V<'a>>
     eval(&l.result, s, locals)
 }
 
-fn select<'a>(s: &Scope<'a>, left: V<'a>, field: &str, test: bool) -> R<V<'a>> {
-    let missing = || Fault::NoSuchKey(Arc::new(field.to_string()));
+fn select<'a>(s: &Scope<'a>, left: V<'a>, name: &Arc<String>, test: bool) -> R<V<'a>> {
+    let field = name.as_str();
+    let missing = || Fault::NoSuchKey(name.clone());
     let found: Option<V<'a>> = match left {
-        V::Json(Json::Object(m)) => m.get(field).map(V::of),
+        V::Json(Json::Object(m)) => member(m, field).map(V::of),
         V::Resource => {
             let r = s.resource;
             match field {
@@ -676,9 +833,14 @@ fn arith<'a>(o: Arith, l: V<'a>, r: V<'a>) -> R<V<'a>> {
             V::Int(a.checked_div(b).ok_or_else(give_up)?)
         }
         (Arith::Add, V::Str(a), V::Str(b)) => V::Str(Cow::Owned(format!("{a}{b}"))),
-        (Arith::Add, V::List(mut a), V::List(b)) => {
-            a.extend(b);
-            V::List(a)
+        (
+            Arith::Add,
+            a @ (V::List(_) | V::Json(Json::Array(_))),
+            b @ (V::List(_) | V::Json(Json::Array(_))),
+        ) => {
+            let mut items = elements(a).ok_or_else(give_up)?;
+            items.extend(elements(b).ok_or_else(give_up)?);
+            V::List(items)
         }
         (Arith::Add | Arith::Sub, V::Timestamp(t), V::Duration(d)) => {
             let t = if matches!(o, Arith::Add) {
@@ -703,6 +865,15 @@ fn arith<'a>(o: Arith, l: V<'a>, r: V<'a>) -> R<V<'a>> {
     })
 }
 
+/// The elements of a list.
+fn elements<'a>(v: V<'a>) -> Option<Vec<V<'a>>> {
+    match v {
+        V::List(items) => Some(items),
+        V::Json(Json::Array(items)) => Some(items.iter().map(V::of).collect()),
+        _ => None,
+    }
+}
+
 fn string<'a, 'b>(v: &'b V<'a>) -> R<&'b str> {
     match v {
         V::Str(s) => Ok(s),
@@ -710,9 +881,9 @@ fn string<'a, 'b>(v: &'b V<'a>) -> R<&'b str> {
     }
 }
 
-fn call<'a>(f: Func, mut args: Vec<V<'a>>) -> R<V<'a>> {
+fn call<'a>(f: Func, mut args: [V<'a>; 3], count: usize) -> R<V<'a>> {
     let give_up = || Fault::GiveUp;
-    let arg = |i: usize| args.get(i).ok_or(Fault::GiveUp);
+    let arg = |i: usize| args[..count].get(i).ok_or(Fault::GiveUp);
     Ok(match f {
         Func::Size => match arg(0)? {
             V::Str(s) if s.is_ascii() => V::Int(i64::try_from(s.len()).map_err(|_| give_up())?),
@@ -748,7 +919,7 @@ fn call<'a>(f: Func, mut args: Vec<V<'a>>) -> R<V<'a>> {
                 _ => None,
             };
             let start = index(arg(1)?).ok_or_else(give_up)?;
-            let end = match args.get(2) {
+            let end = match args[..count].get(2) {
                 Some(v) => index(v).ok_or_else(give_up)?,
                 None => s.len(),
             };
@@ -769,11 +940,11 @@ fn call<'a>(f: Func, mut args: Vec<V<'a>>) -> R<V<'a>> {
             )
         }
         Func::Join => {
-            let sep = match args.get(1) {
+            let sep = match args[..count].get(1) {
                 Some(v) => string(v)?.to_string(),
                 None => String::new(),
             };
-            let items: Vec<V<'a>> = match args.swap_remove(0) {
+            let items: Vec<V<'a>> = match std::mem::replace(&mut args[0], V::Null) {
                 V::List(items) => items,
                 V::Json(Json::Array(items)) => items.iter().map(V::of).collect(),
                 _ => return Err(give_up()),
@@ -785,7 +956,7 @@ fn call<'a>(f: Func, mut args: Vec<V<'a>>) -> R<V<'a>> {
             V::Str(Cow::Owned(parts.join(&sep)))
         }
         Func::Flatten => {
-            let items: Vec<V<'a>> = match args.swap_remove(0) {
+            let items: Vec<V<'a>> = match std::mem::replace(&mut args[0], V::Null) {
                 V::List(items) => items,
                 V::Json(Json::Array(items)) => items.iter().map(V::of).collect(),
                 _ => return Err(give_up()),
@@ -800,7 +971,7 @@ fn call<'a>(f: Func, mut args: Vec<V<'a>>) -> R<V<'a>> {
             }
             V::List(out)
         }
-        Func::String => match args.swap_remove(0) {
+        Func::String => match std::mem::replace(&mut args[0], V::Null) {
             V::Str(s) => V::Str(s),
             V::Int(i) => V::Str(Cow::Owned(i.to_string())),
             V::UInt(u) => V::Str(Cow::Owned(u.to_string())),

@@ -158,7 +158,7 @@ pub struct Check {
     /// The condition compiled for [`compiled`] evaluation, when it can be.
     pub compiled: Option<compiled::Compiled>,
     /// `params` as JSON, for [`compiled`] evaluation.
-    pub params_json: serde_json::Value,
+    pub params_json: compiled::Json<'static>,
     /// The `data` field paths the condition reads (see [`kinds::PathAnalysis::reads`]):
     /// a resource whose value at one of them is unknown is not evaluated.
     pub data_reads: Vec<String>,
@@ -437,7 +437,7 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
             pass_template,
             params_value,
             compiled: condition,
-            params_json,
+            params_json: compiled::Json::from_value(&params_json),
             data_reads,
         }),
         (_, m, p) => {

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 pub mod value;
 
 use crate::checks::Check;
-use crate::checks::compiled::{Compiled, Fault, Scope};
+use crate::checks::compiled::{Compiled, Fault, Json, Scope, Scratch};
 use crate::checks::kinds::path_within;
 use crate::findings::{Finding, ResourceRef, Status};
 use crate::inventory::{CollectionError, Inventory, Resource};
@@ -353,8 +353,8 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
         .collect();
     // Compiled conditions read the data as JSON; cel's value of the resource is built
     // only for what is left to cel.
-    let json: Option<serde_json::Value> = if ev.compiled {
-        serde_json::from_str(r.data.get()).ok()
+    let json: Option<Json<'_>> = if ev.compiled {
+        Json::parse(r.data.get()).ok()
     } else {
         None
     };
@@ -371,6 +371,7 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
         }
     }
     let mut root: Option<Context<'static, 'static>> = None;
+    let mut scratch = Scratch::default();
     checks
         .iter()
         .enumerate()
@@ -380,7 +381,9 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
                 return verdict(i, Status::Error, Message::Text(msg));
             }
             let fast = match (&json, &c.compiled) {
-                (Some(data), Some(condition)) => run_compiled(ev, r, c, condition, data),
+                (Some(data), Some(condition)) => {
+                    run_compiled(ev, r, c, condition, data, &mut scratch)
+                }
                 _ => None,
             };
             let outcome = match fast {
@@ -459,12 +462,13 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
 
 /// A check's compiled condition (and messages) on one resource; `None` when some part
 /// of it is left to cel.
-fn run_compiled(
+fn run_compiled<'a>(
     ev: &Evaluator<'_>,
-    r: &Resource,
-    c: &Check,
-    condition: &Compiled,
-    data: &serde_json::Value,
+    r: &'a Resource,
+    c: &'a Check,
+    condition: &'a Compiled,
+    data: &'a Json<'a>,
+    scratch: &mut Scratch<'a>,
 ) -> Option<Lazy> {
     let scope = Scope {
         resource: r,
@@ -472,7 +476,7 @@ fn run_compiled(
         params: &c.params_json,
         now: ev.now_time,
     };
-    match condition.condition(&scope) {
+    match condition.condition(&scope, scratch) {
         Ok(true) => c.message_template.render_compiled(&scope).map(Lazy::Fail),
         Ok(false) => match &c.pass_template {
             None => Some(Lazy::Pass(Message::NoIssue)),
