@@ -138,6 +138,7 @@ fn finish_streamed(scan: &pipeline::StreamedScan, common: &super::CommonScanArgs
         report_error(PlainError::new(e));
         return exit::USAGE;
     }
+    // Only the findings that decide the exit code are needed as findings.
     let gating = scan.report_of(|status, severity| {
         status == crate::findings::Status::Fail && common.fail_on.is_some_and(|t| severity >= t)
     });
