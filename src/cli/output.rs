@@ -125,11 +125,26 @@ pub(super) fn write_with(
 ) -> Result<(), String> {
     match path {
         Some(p) => {
-            let file = std::fs::File::create(p)
+            // Overwritten in place and cut to length at the end, not truncated first:
+            // ext4 flushes a file truncated to zero and rewritten when it is closed
+            // (`auto_da_alloc`), which makes rewriting a large report wait on the disk.
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(p)
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let cut = |file: &mut std::fs::File| -> std::io::Result<()> {
+                if file.metadata()?.is_file() {
+                    let end = std::io::Seek::stream_position(file)?;
+                    file.set_len(end)?;
+                }
+                Ok(())
+            };
             write(&mut out)
                 .and_then(|()| out.flush())
+                .and_then(|()| cut(out.get_mut()))
                 .map_err(|e| format!("cannot write {}: {e}", p.display()))
         }
         None => {
