@@ -144,7 +144,6 @@ fn evaluate(path: &std::path::Path) {
         peak_rss_bytes() as f64 / 1048576.0
     );
     drop(report);
-
 }
 
 /// Runs that the end-to-end figure is the median of.

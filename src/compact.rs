@@ -122,6 +122,7 @@ pub struct CompactFindings {
     rows: Vec<Row>,
     text: String,
     spans: Vec<(u32, u32)>,
+    names: String,
     interned: Vec<Box<str>>,
     intern_index: FxHashMap<Box<str>, u32>,
     fields: Vec<Arc<String>>,
@@ -149,6 +150,7 @@ impl CompactFindings {
             rows: Vec::new(),
             text: String::new(),
             spans: Vec::new(),
+            names: String::new(),
             interned: Vec::new(),
             intern_index: FxHashMap::default(),
             fields: Vec::new(),
@@ -177,6 +179,18 @@ impl CompactFindings {
         let start = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
         self.text.push_str(s);
         (start, u32::try_from(s.len()).unwrap_or(u32::MAX))
+    }
+
+    /// A resource's id or name, kept in their own arena ([`CompactFindings::sort`]
+    /// lays it out in report order, so that writing reads it front to back).
+    fn put_name(&mut self, s: &str) -> (u32, u32) {
+        let start = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push_str(s);
+        (start, u32::try_from(s.len()).unwrap_or(u32::MAX))
+    }
+
+    fn name(&self, (start, len): (u32, u32)) -> &str {
+        &self.names[start as usize..start as usize + len as usize]
     }
 
     fn span(&self, (start, len): (u32, u32)) -> &str {
@@ -226,8 +240,8 @@ impl CompactFindings {
             kind: self.intern(kind),
             region: region.map_or(NONE, |r| self.intern(r)),
             account: self.intern(account),
-            id: self.put_text(id),
-            name: name.map_or((NONE, 0), |n| self.put_text(n)),
+            id: self.put_name(id),
+            name: name.map_or((NONE, 0), |n| self.put_name(n)),
             location: location.cloned().map(Box::new),
         };
         self.resources.push(entry);
@@ -372,12 +386,24 @@ impl CompactFindings {
         // Resources are put in report order (scope, region, kind, id; equal ones in the
         // order they were added), so that a row's resource index is its rank: rows then
         // sort on one integer each, and are written reading the resources in order.
+        // Scopes, regions and kinds are few: compared by the rank of their text.
+        let mut by_text: Vec<u32> = (0..u32::try_from(self.interned.len()).unwrap_or(0)).collect();
+        by_text
+            .sort_unstable_by(|a, b| self.interned[*a as usize].cmp(&self.interned[*b as usize]));
+        let mut text_rank = vec![0u32; self.interned.len()];
+        for (rank, i) in by_text.iter().enumerate() {
+            text_rank[*i as usize] = u32::try_from(rank).unwrap_or(u32::MAX);
+        }
         let key = |r: &CompactResource| {
             (
-                &*self.interned[r.account as usize],
-                (r.region != NONE).then(|| &*self.interned[r.region as usize]),
-                &*self.interned[r.kind as usize],
-                self.span(r.id),
+                text_rank[r.account as usize],
+                if r.region == NONE {
+                    0
+                } else {
+                    1 + u64::from(text_rank[r.region as usize])
+                },
+                text_rank[r.kind as usize],
+                self.name(r.id),
             )
         };
         let mut order: Vec<u32> = (0..u32::try_from(self.resources.len()).unwrap_or(0)).collect();
@@ -400,6 +426,18 @@ impl CompactFindings {
             .collect();
         drop(slots);
         drop(order);
+        let mut names = String::with_capacity(self.names.len());
+        for r in &mut self.resources {
+            for span in [&mut r.id, &mut r.name] {
+                if span.0 != NONE {
+                    let (start, len) = (span.0 as usize, span.1 as usize);
+                    let at = u32::try_from(names.len()).unwrap_or(u32::MAX);
+                    names.push_str(&self.names[start..start + len]);
+                    span.0 = at;
+                }
+            }
+        }
+        self.names = names;
         self.sites = std::mem::take(&mut self.sites)
             .into_iter()
             .map(|(r, site)| (new_index[r as usize], site))
@@ -427,8 +465,8 @@ impl CompactFindings {
         let r = &self.resources[i as usize];
         ResourceView {
             kind: &self.interned[r.kind as usize],
-            id: self.span(r.id),
-            name: (r.name.0 != NONE).then(|| self.span(r.name)),
+            id: self.name(r.id),
+            name: (r.name.0 != NONE).then(|| self.name(r.name)),
             region: (r.region != NONE).then(|| &*self.interned[r.region as usize]),
             account: &self.interned[r.account as usize],
             location: r.location.as_deref(),

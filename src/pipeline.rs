@@ -132,7 +132,17 @@ pub fn evaluate_streamed(
     checks: &[Arc<Check>],
 ) -> Result<StreamedScan, Unstreamable> {
     let started_at = now_rfc3339();
-    let head = stream::head(path)?;
+    evaluate_streamed_after(stream::head(path)?, path, checks, started_at)
+}
+
+/// [`evaluate_streamed`] of an inventory whose head ([`stream::head`]) was read
+/// already, evaluation having started at `started_at`.
+pub fn evaluate_streamed_after(
+    head: Inventory,
+    path: &std::path::Path,
+    checks: &[Arc<Check>],
+    started_at: String,
+) -> Result<StreamedScan, Unstreamable> {
     let applicable = applicable(&head, checks);
     let ev = Evaluator::new(&applicable, &head.collected_at);
     let mut compact = CompactFindings::new(&applicable);

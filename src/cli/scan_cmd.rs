@@ -10,6 +10,29 @@ use crate::report;
 /// Runs a scan; returns the exit code.
 pub fn run(args: ScanArgs) -> u8 {
     let common = &args.common;
+    // One saved inventory reported as JSON alone is evaluated as it is read, with
+    // compact findings, so a large inventory takes memory for its findings only.
+    // Anything that needs the whole report at once (mutelist, baseline, other formats)
+    // loads it whole. Its head (everything but the resources) is read while the checks
+    // load.
+    let streamed = match (&args.provider, args.inventory.as_slice()) {
+        (None, [path])
+            if common.mutelist.is_none()
+                && common.baseline.is_none()
+                && common.save_inventory.is_none()
+                && common.output_dir.is_none()
+                && common.compliance.is_none()
+                && !common.format.is_empty()
+                && common.format.iter().all(|f| *f == report::Format::Json) =>
+        {
+            let path = path.clone();
+            let started_at = crate::inventory::now_rfc3339();
+            Some(std::thread::spawn(move || {
+                (crate::inventory::stream::head(&path), started_at)
+            }))
+        }
+        _ => None,
+    };
     let framework = match &common.compliance {
         Some(id) => match super::output::framework(id) {
             Some(f) => Some(f),
@@ -44,17 +67,10 @@ pub fn run(args: ScanArgs) -> u8 {
         Err(code) => return code,
     };
 
-    // One saved inventory reported as JSON alone: evaluated as it is read, with compact
-    // findings, so a large inventory takes memory for its findings only. Anything that
-    // needs the whole report at once (mutelist, baseline, other formats) loads it whole.
-    if let (None, [path]) = (&args.provider, args.inventory.as_slice())
+    if let (Some(reading), [path]) = (streamed, args.inventory.as_slice())
         && gating.is_empty()
-        && common.save_inventory.is_none()
-        && common.output_dir.is_none()
-        && framework.is_none()
-        && !common.format.is_empty()
-        && common.format.iter().all(|f| *f == report::Format::Json)
-        && let Ok(scan) = pipeline::evaluate_streamed(path, &checks)
+        && let Ok((Ok(head), started_at)) = reading.join()
+        && let Ok(scan) = pipeline::evaluate_streamed_after(head, path, &checks, started_at)
     {
         return finish_streamed(&scan, common);
     }
