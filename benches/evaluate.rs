@@ -65,8 +65,12 @@ fn generate(n: usize, path: &std::path::Path) -> (usize, usize) {
     let text = serde_json::to_string(&inv).expect("serialize");
     let mut f = std::fs::File::create(path).expect("create");
     f.write_all(text.as_bytes()).expect("write");
-    let evaluations = inv
-        .resources
+    (text.len(), evaluations(&inv, &set))
+}
+
+/// How many (check, resource) pairs the inventory makes.
+fn evaluations(inv: &Inventory, set: &checks::CheckSet) -> usize {
+    inv.resources
         .iter()
         .map(|r| {
             set.checks
@@ -74,8 +78,7 @@ fn generate(n: usize, path: &std::path::Path) -> (usize, usize) {
                 .filter(|c| c.resource_kind == r.kind)
                 .count()
         })
-        .sum();
-    (text.len(), evaluations)
+        .sum()
 }
 
 fn evaluate(path: &std::path::Path) {
@@ -83,16 +86,7 @@ fn evaluate(path: &std::path::Path) {
     let t0 = Instant::now();
     let inv = Inventory::load(path).expect("load");
     let load = t0.elapsed();
-    let evaluations: usize = inv
-        .resources
-        .iter()
-        .map(|r| {
-            set.checks
-                .iter()
-                .filter(|c| c.resource_kind == r.kind)
-                .count()
-        })
-        .sum();
+    let evaluations = evaluations(&inv, &set);
     let applicable = mamori::pipeline::applicable(&inv, &set.checks);
     let t1 = Instant::now();
     let findings = mamori::evaluate::evaluate(&inv, &applicable);

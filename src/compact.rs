@@ -269,18 +269,33 @@ impl CompactFindings {
         {
             self.sites.insert(resource, site_key(url));
         }
-        for v in verdicts {
-            let message = self.add_message(v.message);
+        self.push_rows(
+            resource,
+            &r.kind,
+            verdicts.into_iter().map(|v| (v.check, v.status, v.message)),
+        );
+    }
+
+    /// Adds the rows of one resource: (index of the check among its kind's, status,
+    /// message).
+    fn push_rows(
+        &mut self,
+        resource: u32,
+        kind: &str,
+        rows: impl Iterator<Item = (usize, Status, Message)>,
+    ) {
+        for (index, status, message) in rows {
+            let message = self.add_message(message);
             let check = self
                 .by_kind
-                .get(&r.kind)
-                .and_then(|c| c.get(v.check).copied())
+                .get(kind)
+                .and_then(|c| c.get(index).copied())
                 .unwrap_or(u16::MAX);
             self.rows.push(Row {
                 resource,
                 message,
                 check,
-                status: v.status,
+                status,
             });
         }
     }
@@ -296,16 +311,12 @@ impl CompactFindings {
             &r.account,
             r.location.as_ref(),
         );
-        let checks = self.by_kind.get(&r.kind).cloned().unwrap_or_default();
-        for (i, _) in group.checks.iter().enumerate() {
-            let message = self.add_message(Message::Text(group.message.clone()));
-            self.rows.push(Row {
-                resource,
-                message,
-                check: checks.get(i).copied().unwrap_or(u16::MAX),
-                status: Status::Error,
-            });
-        }
+        let count = group.checks.len();
+        self.push_rows(
+            resource,
+            &r.kind,
+            (0..count).map(|i| (i, Status::Error, Message::Text(group.message.clone()))),
+        );
     }
 
     /// Marks the inside findings an outside probe reproduced, as

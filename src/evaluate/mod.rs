@@ -351,25 +351,18 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
         .iter()
         .filter(|e| e.is_gap_for(&r.kind, &r.scope))
         .collect();
-    // Compiled conditions read the data as JSON; cel's value of the resource is built
-    // only for what is left to cel.
-    let json: Option<Json<'_>> = if ev.compiled {
-        Json::parse(r.data.get()).ok()
-    } else {
-        None
+    // The data is parsed once: compiled conditions read it as it is, and cel's value of
+    // the resource is built from it only for what is left to cel.
+    let json = match Json::parse(r.data.get()) {
+        Ok(j) => j,
+        Err(e) => {
+            let msg = format!("resource data is not valid JSON: {e}");
+            return (0..checks.len())
+                .map(|i| verdict(i, Status::Error, Message::Text(msg.clone())))
+                .collect();
+        }
     };
     let mut value: Option<Box<dyn Val + '_>> = None;
-    if json.is_none() {
-        match value::parse(r.data.get()) {
-            Ok(d) => value = Some(resource_val(r, d)),
-            Err(e) => {
-                let msg = format!("resource data is not valid JSON: {e}");
-                return (0..checks.len())
-                    .map(|i| verdict(i, Status::Error, Message::Text(msg.clone())))
-                    .collect();
-            }
-        }
-    }
     let mut root: Option<Context<'static, 'static>> = None;
     let mut scratch = Scratch::default();
     checks
@@ -380,26 +373,18 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
                 let msg = format!("Not evaluated: value unknown until apply: `{field}`");
                 return verdict(i, Status::Error, Message::Text(msg));
             }
-            let fast = match (&json, &c.compiled) {
-                (Some(data), Some(condition)) => {
-                    run_compiled(ev, r, c, condition, data, &mut scratch)
+            let fast = match &c.compiled {
+                Some(condition) if ev.compiled => {
+                    run_compiled(ev, r, c, condition, &json, &mut scratch)
                 }
                 _ => None,
             };
             let outcome = match fast {
                 Some(outcome) => outcome,
                 None => {
-                    if value.is_none() {
-                        value = Some(match value::parse(r.data.get()) {
-                            Ok(d) => resource_val(r, d),
-                            Err(_) => Box::new(CelNull),
-                        });
-                    }
+                    let value = value.get_or_insert_with(|| resource_val(r, value::of(&json)));
                     let root = root.get_or_insert_with(root_context);
-                    match &value {
-                        Some(v) => ev.run_lazy(root, c, v.as_ref()),
-                        None => Lazy::Error("resource data could not be read".into()),
-                    }
+                    ev.run_lazy(root, c, value.as_ref())
                 }
             };
             // Field gaps: a missing field they explain, or a pass of a condition that reads

@@ -1,113 +1,35 @@
-//! Builds CEL values straight from a resource's raw JSON, borrowing strings from the
-//! text where they need no unescaping. This is the evaluator's hot path: no
-//! intermediate `serde_json::Value`, and no copy of most strings.
+//! cel's value of a resource's data, built from the JSON tree the compiled conditions
+//! read ([`Json`]), borrowing its strings: the data is parsed once, and cel's value is
+//! built only for the conditions and messages left to cel.
 
 use std::collections::HashMap;
-use std::fmt;
 
 use cel::common::types::{
     CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString, CelUInt,
 };
 use cel::common::value::Val;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// Parses JSON text into a CEL value that borrows from `text`.
-pub fn parse(text: &str) -> Result<Box<dyn Val + '_>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let v = ValSeed.deserialize(&mut de)?;
-    de.end()?;
-    Ok(v)
-}
+use crate::checks::compiled::Json;
 
-struct ValSeed;
-
-impl<'de> DeserializeSeed<'de> for ValSeed {
-    type Value = Box<dyn Val + 'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ValVisitor)
-    }
-}
-
-struct ValVisitor;
-
-impl<'de> Visitor<'de> for ValVisitor {
-    type Value = Box<dyn Val + 'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Box::new(CelBool::from(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Box::new(CelInt::from(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(match i64::try_from(v) {
-            Ok(i) => Box::new(CelInt::from(i)),
-            Err(_) => Box::new(CelUInt::from(v)),
-        })
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Box::new(CelDouble::from(v)))
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Box::new(CelString::from(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Box::new(CelString::from(v.to_string())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Box::new(CelString::from(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Box::new(CelNull))
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Box::new(CelNull))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items: Vec<Box<dyn Val + 'de>> = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(v) = seq.next_element_seed(ValSeed)? {
-            items.push(v);
+/// The CEL value of `json`.
+pub fn of<'a>(json: &'a Json<'a>) -> Box<dyn Val + 'a> {
+    match json {
+        Json::Null => Box::new(CelNull),
+        Json::Bool(b) => Box::new(CelBool::from(*b)),
+        Json::Int(i) => Box::new(CelInt::from(*i)),
+        Json::UInt(u) => Box::new(CelUInt::from(*u)),
+        Json::Double(f) => Box::new(CelDouble::from(*f)),
+        Json::Str(s) => Box::new(CelString::from(s.as_ref())),
+        Json::Array(items) => Box::new(CelList::from(items.iter().map(of).collect::<Vec<_>>())),
+        Json::Object(members) => {
+            let mut m: HashMap<CelMapKey<'a>, Box<dyn Val + 'a>> =
+                HashMap::with_capacity(members.len());
+            // A repeated key keeps its last value, as a JSON object read into a map does.
+            for (k, v) in members {
+                m.insert(CelMapKey::from(k.as_ref()), of(v));
+            }
+            Box::new(CelMap::from(m))
         }
-        Ok(Box::new(CelList::from(items)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut m: HashMap<CelMapKey<'de>, Box<dyn Val + 'de>> =
-            HashMap::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(k) = map.next_key_seed(KeySeed)? {
-            let v = map.next_value_seed(ValSeed)?;
-            m.insert(k, v);
-        }
-        Ok(Box::new(CelMap::from(m)))
-    }
-}
-
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = CelMapKey<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = CelMapKey<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(CelMapKey::from(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(CelMapKey::from(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(CelMapKey::from(v))
     }
 }
 
@@ -119,13 +41,14 @@ mod tests {
     #[test]
     fn parses_every_json_shape() {
         let text = r#"{"s":"a\"b","n":-3,"u":18446744073709551615,"f":1.5,"b":true,"z":null,"l":[1,"x"],"m":{"k":"v"}}"#;
-        let v = parse(text).unwrap();
+        let tree = Json::parse(text).unwrap();
+        let v = of(&tree);
         let value = cel::Value::try_from(v.as_ref()).unwrap();
         let json = value.json().unwrap();
         assert_eq!(json["s"], "a\"b");
         assert_eq!(json["n"], -3);
         assert_eq!(json["l"][1], "x");
         assert_eq!(json["m"]["k"], "v");
-        assert!(parse("{").is_err());
+        assert!(Json::parse("{").is_err());
     }
 }

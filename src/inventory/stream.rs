@@ -126,52 +126,45 @@ impl Blocks {
         &mut self,
         mut member: impl FnMut(&mut Self, String) -> Result<(), Unstreamable>,
     ) -> Result<(), Unstreamable> {
-        self.expect(b'{')?;
-        if self.peek()? == Some(b'}') {
-            self.at += 1;
-            return Ok(());
-        }
-        loop {
-            let key: String = self.value()?;
-            self.expect(b':')?;
-            member(self, key)?;
-            match self.peek()? {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                other => {
-                    return Err(Unstreamable(format!(
-                        "expected `,` or `}}`, found {:?}",
-                        other.map(char::from)
-                    )));
-                }
-            }
-        }
+        self.sequence(b'{', b'}', |doc| {
+            let key: String = doc.value()?;
+            doc.expect(b':')?;
+            member(doc, key)
+        })
     }
 
     /// Reads an array, calling `element` to read each element.
     fn elements(
         &mut self,
-        mut element: impl FnMut(&mut Self) -> Result<(), Unstreamable>,
+        element: impl FnMut(&mut Self) -> Result<(), Unstreamable>,
     ) -> Result<(), Unstreamable> {
-        self.expect(b'[')?;
-        if self.peek()? == Some(b']') {
+        self.sequence(b'[', b']', element)
+    }
+
+    /// Reads `open`, items separated by commas (each read by `item`), and `close`.
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Result<(), Unstreamable>,
+    ) -> Result<(), Unstreamable> {
+        self.expect(open)?;
+        if self.peek()? == Some(close) {
             self.at += 1;
             return Ok(());
         }
         loop {
-            element(self)?;
+            item(self)?;
             match self.peek()? {
                 Some(b',') => self.at += 1,
-                Some(b']') => {
+                Some(b) if b == close => {
                     self.at += 1;
                     return Ok(());
                 }
                 other => {
                     return Err(Unstreamable(format!(
-                        "expected `,` or `]`, found {:?}",
+                        "expected `,` or `{}`, found {:?}",
+                        char::from(close),
                         other.map(char::from)
                     )));
                 }
