@@ -109,11 +109,7 @@ impl FindingsDoc {
         let mut doc: FindingsDoc = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let field = e.path().to_string();
             let inner = e.into_inner();
-            let message = inner.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
+            let message = crate::diagnostics::strip_position(&inner.to_string());
             BaselineError::Invalid {
                 path: path.to_string(),
                 field,

@@ -13,6 +13,7 @@ pub mod collect;
 pub mod compact;
 pub mod compliance;
 pub mod confirm;
+pub mod diagnostics;
 pub mod evaluate;
 pub mod findings;
 pub mod inventory;

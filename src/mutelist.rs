@@ -425,7 +425,7 @@ impl Mutelist {
             )))
         };
         let raw: RawFile = serde_yaml_ng::from_str(text).map_err(|e| {
-            let message = strip_yaml_position(&e.to_string());
+            let message = crate::diagnostics::strip_position(&e.to_string());
             let at = e.location().map_or(0, |l| l.index());
             invalid(refine_offset(text, at, &message), message)
         })?;
@@ -584,13 +584,6 @@ impl MatchContext {
 }
 
 static EMPTY_TAGS: BTreeMap<String, String> = BTreeMap::new();
-
-fn strip_yaml_position(m: &str) -> String {
-    match m.rfind(" at line ") {
-        Some(i) => m[..i].to_string(),
-        None => m.to_string(),
-    }
-}
 
 /// Errors raised while a value is converted (a bad date or glob) are located at the
 /// start of the entry; when the message quotes the value (`` `...` ``), point at it.

@@ -64,7 +64,7 @@ impl CheckDiagnostic {
 
     /// A YAML syntax or shape error.
     pub fn yaml(file: &CheckFile, err: &serde_yaml_ng::Error) -> Self {
-        let msg = strip_yaml_position(&err.to_string());
+        let msg = crate::diagnostics::strip_position(&err.to_string());
         match err.location() {
             Some(loc) => Self::at(file, loc.index(), 1, format!("invalid check file: {msg}")),
             None => Self::at(file, 0, 1, format!("invalid check file: {msg}")),
@@ -106,13 +106,6 @@ impl CheckDiagnostic {
 
 fn short_label(message: &str) -> String {
     message.split(':').next().unwrap_or(message).to_string()
-}
-
-fn strip_yaml_position(m: &str) -> String {
-    match m.rfind(" at line ") {
-        Some(i) => m[..i].to_string(),
-        None => m.to_string(),
-    }
 }
 
 /// 1-based line and column of a byte offset.

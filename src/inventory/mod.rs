@@ -368,7 +368,7 @@ impl Inventory {
             InventoryError::Invalid {
                 path: origin.to_string(),
                 field,
-                message: strip_position(&inner.to_string()),
+                message: crate::diagnostics::strip_position(&inner.to_string()),
                 line: inner.line(),
                 column: inner.column(),
             }
@@ -471,14 +471,6 @@ impl Default for Inventory {
 /// The current UTC time as RFC 3339 with second precision.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// serde_json appends " at line X column Y" to messages; we report those separately.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_string(),
-        None => message.to_string(),
-    }
 }
 
 #[cfg(test)]
