@@ -474,14 +474,6 @@ impl Compiler {
     }
 }
 
-/// The result of evaluating a compiled condition or template part.
-pub enum Answer {
-    /// A boolean result.
-    Bool(bool),
-    /// Text for a message template part.
-    Text(String),
-}
-
 impl Compiled {
     /// Evaluates a condition: `Ok(true)` fails the resource. `scratch` holds the
     /// comprehension variables; one serves every check of a resource.

@@ -69,13 +69,6 @@ struct Vars<'a> {
 
 impl VariableResolver for Vars<'_> {
     fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
-        if let Some(path) = variable.strip_prefix("resource.") {
-            // cel asks for the longest qualified name first (`resource.data.a.b`, then
-            // `resource.data.a`, ...): answering it directly saves the interpreter a
-            // lookup per shorter prefix. A missing key answers `None`, and the
-            // interpreter then selects step by step and reports it as usual.
-            return select_path(self.resource, path);
-        }
         match variable {
             "resource" => Some(CowVal::Borrowed(self.resource)),
             "params" => Some(CowVal::Borrowed(self.params)),
@@ -83,19 +76,6 @@ impl VariableResolver for Vars<'_> {
             _ => None,
         }
     }
-}
-
-/// The value at a dotted path of string keys below `root`, borrowed.
-fn select_path<'b>(root: &'b (dyn Val + '_), path: &str) -> Option<CowVal<'b, 'b>> {
-    let mut at: &'b dyn Val = root;
-    for key in path.split('.') {
-        let key = CelString::from(key);
-        match at.as_indexer()?.get(&key).ok()? {
-            CowVal::Borrowed(v) => at = v,
-            CowVal::Owned(_) => return None,
-        }
-    }
-    Some(CowVal::Borrowed(at))
 }
 
 /// The result of running one check's condition on one resource.
@@ -167,21 +147,9 @@ impl<'a> Evaluator<'a> {
         self.checks_by_kind.get(kind).map_or(&[], Vec::as_slice)
     }
 
-    /// Runs one check on one resource value.
+    /// Runs one check on one resource value through cel's interpreter.
     pub fn run(&self, check: &Check, resource: &(dyn Val + '_), display_name: &str) -> Outcome {
-        self.run_in(&root_context(), check, resource, display_name)
-    }
-
-    /// Runs one check on one resource value in a prepared root context
-    /// (see [`root_context`]), so a resource's checks share one.
-    pub fn run_in(
-        &self,
-        root: &Context<'_, '_>,
-        check: &Check,
-        resource: &(dyn Val + '_),
-        display_name: &str,
-    ) -> Outcome {
-        match self.run_lazy(root, check, resource) {
+        match self.run_lazy(&root_context(), check, resource) {
             Lazy::Fail(m) => Outcome::Fail(m),
             Lazy::Pass(m) => Outcome::Pass(m.render(display_name)),
             Lazy::Error(m) => Outcome::Error(m),
@@ -365,6 +333,20 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
     let mut value: Option<Box<dyn Val + '_>> = None;
     let mut root: Option<Context<'static, 'static>> = None;
     let mut scratch = Scratch::default();
+    // An evaluation error, prefixed with the failed calls that cover the resource (or,
+    // failing those, that name it).
+    let explained = |m: String| {
+        let context = if blocking.is_empty() {
+            &explaining
+        } else {
+            &blocking
+        };
+        Message::Text(if context.is_empty() {
+            m
+        } else {
+            format!("{}; {m}", not_evaluated_message(context))
+        })
+    };
     checks
         .iter()
         .enumerate()
@@ -413,32 +395,12 @@ pub fn judge(ev: &Evaluator<'_>, errors: &[CollectionError], r: &Resource) -> Ve
                     Message::Text(not_evaluated_message(&blocking)),
                 ),
                 Lazy::Pass(m) => (Status::Pass, m),
-                Lazy::Error(m) if !blocking.is_empty() => (
-                    Status::Error,
-                    Message::Text(format!("{}; {m}", not_evaluated_message(&blocking))),
-                ),
-                Lazy::Error(m) if !explaining.is_empty() => (
-                    Status::Error,
-                    Message::Text(format!("{}; {m}", not_evaluated_message(&explaining))),
-                ),
-                Lazy::Error(m) => (Status::Error, Message::Text(m)),
-                Lazy::Missing(field) if !blocking.is_empty() => (
-                    Status::Error,
-                    Message::Text(format!(
-                        "{}; {}",
-                        not_evaluated_message(&blocking),
-                        missing_message(&field)
-                    )),
-                ),
-                Lazy::Missing(field) if !explaining.is_empty() => (
-                    Status::Error,
-                    Message::Text(format!(
-                        "{}; {}",
-                        not_evaluated_message(&explaining),
-                        missing_message(&field)
-                    )),
-                ),
-                Lazy::Missing(field) => (Status::Error, Message::Missing(field)),
+                // A field not found keeps its stock message unless failed calls explain it.
+                Lazy::Missing(field) if blocking.is_empty() && explaining.is_empty() => {
+                    (Status::Error, Message::Missing(field))
+                }
+                Lazy::Missing(field) => (Status::Error, explained(missing_message(&field))),
+                Lazy::Error(m) => (Status::Error, explained(m)),
             };
             verdict(i, status, message)
         })
