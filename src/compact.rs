@@ -10,7 +10,7 @@
 //!
 //! [`ScanReport::new`]: crate::findings::ScanReport::new
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
@@ -18,9 +18,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::checks::Check;
-use crate::confirm::{CONFIRMS, site_key};
+use crate::confirm::{Reproduced, confirmed_message, is_probe, site_of};
 use crate::evaluate::{Message, ScopeError, Verdict, missing_message, no_issue_message};
-use crate::findings::{Finding, ResourceRef, Status, Summary, Tally};
+use crate::findings::{Finding, ResourceRef, Status, Summary, Tally, dense_ranks};
 use crate::inventory::{Resource, Scope, SourceLocation};
 
 /// No string (a resource without a name or region).
@@ -261,13 +261,8 @@ impl CompactFindings {
             &r.scope,
             r.location.as_ref(),
         );
-        if matches!(
-            r.kind.as_str(),
-            "salesforce.guest_site" | "salesforce.guest_object" | "salesforce.guest_profile"
-        ) && let Ok(data) = serde_json::from_str::<serde_json::Value>(r.data.get())
-            && let Some(url) = data.get("site_url").and_then(serde_json::Value::as_str)
-        {
-            self.sites.insert(resource, site_key(url));
+        if let Some(site) = site_of(r) {
+            self.sites.insert(resource, site);
         }
         self.push_rows(
             resource,
@@ -320,23 +315,21 @@ impl CompactFindings {
     }
 
     /// Marks the inside findings an outside probe reproduced, as
-    /// [`crate::confirm::confirm_from_outside`] does.
+    /// [`crate::confirm::confirm_from_outside`] does. Call it before [`Self::sort`]: it
+    /// uses up the sites noted as resources were added.
     pub fn confirm_from_outside(&mut self) {
-        if self.sites.is_empty() {
+        let sites = std::mem::take(&mut self.sites);
+        if sites.is_empty() {
             return;
         }
-        let probe_checks: BTreeSet<&str> = CONFIRMS.iter().map(|(_, p)| *p).collect();
-        let mut reproduced: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        let check = |row: &Row| self.checks[usize::from(row.check)].id.as_str();
+        let mut reproduced = Reproduced::default();
         for row in &self.rows {
-            let check = self.checks[usize::from(row.check)].id.as_str();
             if row.status == Status::Fail
-                && let Some(probe) = probe_checks.get(check)
-                && let Some(site) = self.sites.get(&row.resource)
+                && is_probe(check(row))
+                && let Some(site) = sites.get(&row.resource)
             {
-                reproduced
-                    .entry((probe, site.as_str()))
-                    .or_default()
-                    .push(self.message(row).render());
+                reproduced.add(check(row), site, self.message(row).render());
             }
         }
         if reproduced.is_empty() {
@@ -344,31 +337,20 @@ impl CompactFindings {
         }
         let mut updates = Vec::new();
         for (i, row) in self.rows.iter().enumerate() {
-            if row.status != Status::Fail {
-                continue;
-            }
-            let check = self.checks[usize::from(row.check)].id.as_str();
-            let Some((_, probe)) = CONFIRMS.iter().find(|(inside, _)| *inside == check) else {
-                continue;
-            };
-            let Some(site) = self.sites.get(&row.resource) else {
-                continue;
-            };
-            if let Some(evidence) = reproduced.get(&(*probe, site.as_str())) {
-                let summary = evidence.join(" ");
-                let message = format!(
-                    "{} Confirmed from outside: {summary}",
-                    self.message(row).render()
-                );
-                updates.push((i, message, summary));
+            if row.status == Status::Fail
+                && let Some(site) = sites.get(&row.resource)
+                && let Some(evidence) = reproduced.confirming(check(row), site)
+            {
+                let message = confirmed_message(&self.message(row).render(), &evidence);
+                updates.push((i, message, evidence));
             }
         }
-        for (i, message, summary) in updates {
+        for (i, message, evidence) in updates {
             let m = self.add_message(Message::Text(message));
             let row = &mut self.rows[i];
             row.message = m;
             let key = (row.resource, row.check);
-            let span = self.put_text(&summary);
+            let span = self.put_text(&evidence);
             let s = u32::try_from(self.spans.len()).unwrap_or(0);
             self.spans.push(span);
             self.confirmed.insert(key, s);
@@ -379,32 +361,13 @@ impl CompactFindings {
     /// the same findings (status, severity, check id, scope, region, kind, resource id;
     /// equal keys in the order they were added).
     pub fn sort(&mut self) {
-        let mut ids: Vec<(&str, usize)> = self
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
-        ids.sort_unstable();
-        let mut check_rank = vec![0u64; self.checks.len()];
-        let mut rank = 0u64;
-        for (n, (id, i)) in ids.iter().enumerate() {
-            if n > 0 && ids[n - 1].0 != *id {
-                rank += 1;
-            }
-            check_rank[*i] = rank;
-        }
+        let ids: Vec<&str> = self.checks.iter().map(|c| c.id.as_str()).collect();
+        let check_rank = dense_ranks(&ids);
         // Resources are put in report order (scope, region, kind, id; equal ones in the
         // order they were added), so that a row's resource index is its rank: rows then
         // sort on one integer each, and are written reading the resources in order.
         // Scopes, regions and kinds are few: compared by the rank of their text.
-        let mut by_text: Vec<u32> = (0..u32::try_from(self.interned.len()).unwrap_or(0)).collect();
-        by_text
-            .sort_unstable_by(|a, b| self.interned[*a as usize].cmp(&self.interned[*b as usize]));
-        let mut text_rank = vec![0u32; self.interned.len()];
-        for (rank, i) in by_text.iter().enumerate() {
-            text_rank[*i as usize] = u32::try_from(rank).unwrap_or(u32::MAX);
-        }
+        let text_rank = dense_ranks(&self.interned);
         let key = |r: &CompactResource| {
             (
                 text_rank[r.account as usize],
@@ -449,10 +412,6 @@ impl CompactFindings {
             }
         }
         self.names = names;
-        self.sites = std::mem::take(&mut self.sites)
-            .into_iter()
-            .map(|(r, site)| (new_index[r as usize], site))
-            .collect();
         self.confirmed = std::mem::take(&mut self.confirmed)
             .into_iter()
             .map(|((r, c), s)| ((new_index[r as usize], c), s))
@@ -466,7 +425,7 @@ impl CompactFindings {
             let check = usize::from(r.check);
             (r.status as u64) << 61
                 | (4 - checks[check].severity as u64) << 58
-                | check_rank[check] << 32
+                | u64::from(check_rank[check]) << 32
                 | u64::from(r.resource)
         };
         self.rows.par_sort_unstable_by_key(sort_key);

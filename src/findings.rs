@@ -248,6 +248,23 @@ pub fn fingerprint_of(
     out
 }
 
+/// The rank of each of `keys` in sorted order, equal keys sharing one: what report
+/// order compares instead of the keys themselves.
+pub(crate) fn dense_ranks<K: Ord + Sync>(keys: &[K]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.par_sort_unstable_by(|a, b| keys[*a].cmp(&keys[*b]));
+    let mut ranks = vec![0u32; keys.len()];
+    let mut rank = 0u32;
+    for (n, i) in order.iter().enumerate() {
+        if n > 0 && keys[order[n - 1]] != keys[*i] {
+            rank += 1;
+        }
+        ranks[*i] = rank;
+    }
+    ranks
+}
+
 /// Sorts findings into report order ([`Finding::sort_key`]) on integer ranks: each
 /// distinct check id and resource is compared as a string once, not once per pair.
 pub fn sort_findings(findings: &mut [Finding]) {
@@ -262,12 +279,10 @@ pub fn sort_findings(findings: &mut [Finding]) {
             .entry(Arc::as_ptr(&f.resource))
             .or_insert(&f.resource);
     }
-    let mut ids: Vec<&str> = check_ptrs.values().copied().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let check_rank: HashMap<*const u8, u32> = check_ptrs
-        .iter()
-        .map(|(p, id)| (*p, ids.binary_search(id).unwrap_or(0) as u32))
+    let (check_keys, check_ids): (Vec<*const u8>, Vec<&str>) = check_ptrs.into_iter().unzip();
+    let check_rank: HashMap<*const u8, u32> = check_keys
+        .into_iter()
+        .zip(dense_ranks(&check_ids))
         .collect();
     fn res_key(r: &ResourceRef) -> (&str, Option<&str>, &str, &str) {
         (
@@ -277,17 +292,15 @@ pub fn sort_findings(findings: &mut [Finding]) {
             r.id.as_str(),
         )
     }
-    let mut resources: Vec<&ResourceRef> = resource_ptrs.values().copied().collect();
-    resources.par_sort_unstable_by(|a, b| res_key(a).cmp(&res_key(b)));
+    let (resource_keys, resources): (Vec<*const ResourceRef>, Vec<_>) = resource_ptrs
+        .into_iter()
+        .map(|(p, r)| (p, res_key(r)))
+        .unzip();
     // Equal resources (distinct allocations) share a rank.
-    let mut resource_rank: HashMap<*const ResourceRef, u32> = HashMap::new();
-    let mut rank = 0u32;
-    for (i, r) in resources.iter().enumerate() {
-        if i > 0 && res_key(resources[i - 1]) != res_key(r) {
-            rank += 1;
-        }
-        resource_rank.insert(*r as *const ResourceRef, rank);
-    }
+    let resource_rank: HashMap<*const ResourceRef, u32> = resource_keys
+        .into_iter()
+        .zip(dense_ranks(&resources))
+        .collect();
     type Key = (Status, std::cmp::Reverse<Severity>, u32, u32);
     let mut order: Vec<(Key, u32)> = findings
         .iter()
