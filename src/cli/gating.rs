@@ -38,11 +38,6 @@ impl Gating {
         Ok(Gating { mutelist, baseline })
     }
 
-    /// Whether neither a mutelist nor a baseline was given.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.mutelist.is_none() && self.baseline.is_none()
-    }
-
     /// Mutes, then classifies against the baseline. Warns about expired mutelist
     /// entries unless `quiet`.
     pub(crate) fn apply(

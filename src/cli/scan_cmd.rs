@@ -68,7 +68,6 @@ pub fn run(args: ScanArgs) -> u8 {
     };
 
     if let (Some(reading), [path]) = (streamed, args.inventory.as_slice())
-        && gating.is_empty()
         && let Ok((Ok(head), started_at)) = reading.join()
         && let Ok(scan) = pipeline::evaluate_streamed_after(head, path, &checks, started_at)
     {
@@ -155,9 +154,12 @@ fn finish_streamed(scan: &pipeline::StreamedScan, common: &super::CommonScanArgs
         return exit::USAGE;
     }
     // Only the findings that decide the exit code are needed as findings.
-    let gating = scan.report_of(|status, severity| {
-        status == crate::findings::Status::Fail && common.fail_on.is_some_and(|t| severity >= t)
-    });
+    let gating = match common.fail_on {
+        Some(threshold) => scan.report_of(|status, severity| {
+            status == crate::findings::Status::Fail && severity >= threshold
+        }),
+        None => scan.report.clone(),
+    };
     if !common.quiet && path.is_some() {
         eprintln!("{}", report::table::summary_line(&gating));
     }
