@@ -4,7 +4,6 @@
 //! is declared as a module and run by every account scan, so adding a service edits no
 //! other file.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
@@ -12,7 +11,7 @@ fn main() {
     println!("cargo:rerun-if-changed=compliance");
     println!("cargo:rerun-if-changed=src/collect/aws");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/collect/aws");
-    let mut services: Vec<(String, String)> = std::fs::read_dir(&dir)
+    let mut services: Vec<String> = std::fs::read_dir(&dir)
         .expect("src/collect/aws is readable")
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -21,21 +20,16 @@ fn main() {
             std::fs::read_to_string(p)
                 .is_ok_and(|text| text.contains("\npub(crate) const SERVICE: Service"))
         })
-        .filter_map(|p| {
-            let name = p.file_stem()?.to_str()?.to_string();
-            Some((name, p.display().to_string()))
-        })
+        .filter_map(|p| Some(p.file_stem()?.to_str()?.to_string()))
         .collect();
     services.sort();
-    let mut out = String::new();
-    for (name, path) in &services {
-        let _ = writeln!(out, "#[path = {path:?}]\nmod {name};");
-    }
-    out.push_str("\n/// Every service module, by name.\nconst SERVICES: &[&Service] = &[\n");
-    for (name, _) in &services {
-        let _ = writeln!(out, "    &{name}::SERVICE,");
-    }
-    out.push_str("];\n");
+    // Names only: the modules are declared in src/collect/aws/mod.rs, so the output is the
+    // same whichever checkout runs this (a path here would outlive a moved checkout that
+    // shares the build directory).
+    let out = format!(
+        "macro_rules! with_aws_services {{\n    ($then:ident) => {{\n        $then!({});\n    }};\n}}\n",
+        services.join(", ")
+    );
     let target =
         Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR is set")).join("aws_services.rs");
     std::fs::write(target, out).expect("OUT_DIR is writable");

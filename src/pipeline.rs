@@ -138,11 +138,12 @@ pub fn evaluate_streamed(
 /// [`evaluate_streamed`] of an inventory whose head ([`stream::head`]) was read
 /// already, evaluation having started at `started_at`.
 pub fn evaluate_streamed_after(
-    head: Inventory,
+    head: stream::Head,
     path: &std::path::Path,
     checks: &[Arc<Check>],
     started_at: String,
 ) -> Result<StreamedScan, Unstreamable> {
+    let (head, rest) = head.split();
     let applicable = applicable(&head, checks);
     let ev = Evaluator::new(&applicable, &head.collected_at);
     let mut compact = CompactFindings::new(&applicable);
@@ -151,7 +152,7 @@ pub fn evaluate_streamed_after(
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Resource>>(2);
         let reader = s.spawn(move || {
-            stream::resources(path, BATCH, |batch| {
+            stream::resources(path, rest, BATCH, |batch| {
                 let _ = tx.send(batch);
             })
         });

@@ -109,7 +109,11 @@ fn access_denied_json_stub() -> Stub {
 
 /// Runs `mamori scan aws` against the given endpoints.
 fn scan(endpoint: &str, extra_env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = harness::mamori_against(env!("CARGO_BIN_EXE_mamori"), endpoint);
+    // MAMORI_TEST_BIN runs another build of the binary (a copy taken right after
+    // `cargo build`, when several work trees share one target directory).
+    let bin =
+        std::env::var("MAMORI_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_mamori").into());
+    let mut cmd = harness::mamori_against(&bin, endpoint);
     cmd.args(["scan", "aws", "--format", "json", "--quiet"]);
     for r in REGIONS {
         cmd.args(["--region", r]);

@@ -284,11 +284,13 @@ pub struct Inventory {
     pub collected_at: String,
     /// The scopes covered.
     pub scopes: Vec<Scope>,
-    /// Every collected resource.
-    pub resources: Vec<Resource>,
-    /// Every failed collection call.
+    /// Every failed collection call. Written before the resources, so that a reader
+    /// streaming a large inventory knows them before the first resource
+    /// ([`stream::head`]); older inventories list them after, and are read in two passes.
     #[serde(default)]
     pub errors: Vec<CollectionError>,
+    /// Every collected resource.
+    pub resources: Vec<Resource>,
 }
 
 /// Why an inventory file could not be used.

@@ -2,11 +2,14 @@
 //! resources handed over a batch at a time, so a scan of a large inventory needs memory
 //! for its findings, not for the file.
 //!
-//! Two passes over the file: [`head`] reads everything but the resources (their
-//! evaluation needs the collection errors, which a saved inventory lists after them);
-//! [`resources`] then yields the resources. Each value is parsed by serde_json from the
-//! block it lies in; a value cut by the block's end is read again once the block has
-//! grown, so blocks stay about as large as the largest single resource.
+//! [`head`] reads everything but the resources (their evaluation needs the collection
+//! errors); [`resources`] then yields the resources. When every other member comes
+//! before `resources`, as mamori writes inventories, that is one pass over the file: the
+//! head stops at the resources and hands its place on. An inventory that lists its
+//! errors after the resources (as mamori wrote them before) takes two passes. Each value
+//! is parsed by serde_json from the block it lies in; a value cut by the block's end is
+//! read again once the block has grown, so blocks stay about as large as the largest
+//! single resource.
 
 use std::fs::File;
 use std::io::Read;
@@ -184,49 +187,120 @@ impl Blocks {
     }
 }
 
+/// The members of an inventory other than `resources`; when all of them come before
+/// it, the document is read in one pass.
+const HEAD_MEMBERS: [&str; 5] = ["schema_version", "tool", "collected_at", "scopes", "errors"];
+
+/// An inventory's head: everything but its resources.
+pub struct Head {
+    /// The inventory, `resources` empty.
+    pub inventory: Inventory,
+    /// The document positioned at its resources, when the head was read in the same
+    /// pass (every other member came before them).
+    rest: Option<Rest>,
+}
+
+/// The rest of a document whose head has been read, starting at its resources.
+pub struct Rest(Blocks);
+
+impl Head {
+    /// The inventory, and where its resources start when they are read in the same pass.
+    pub fn split(self) -> (Inventory, Option<Rest>) {
+        (self.inventory, self.rest)
+    }
+}
+
 /// The inventory at `path` without its resources (`resources` is empty), checked as
 /// [`Inventory::from_json`] checks it, except for the resources.
-pub fn head(path: &Path) -> Result<Inventory, Unstreamable> {
+pub fn head(path: &Path) -> Result<Head, Unstreamable> {
     let mut doc = Blocks::open(path)?;
     let mut members = serde_json::Map::new();
-    doc.members(|doc, key| {
+    let mut rest = false;
+    doc.expect(b'{')?;
+    if doc.peek()? == Some(b'}') {
+        return Err(Unstreamable("no `resources`".into()));
+    }
+    loop {
+        let key: String = doc.value()?;
+        doc.expect(b':')?;
         if key == "resources" {
-            doc.elements(|doc| doc.value::<IgnoredAny>().map(drop))?;
             members.insert(key, Value::Array(Vec::new()));
+            if HEAD_MEMBERS.iter().all(|m| members.contains_key(*m)) {
+                rest = true;
+                break;
+            }
+            doc.elements(|doc| doc.value::<IgnoredAny>().map(drop))?;
         } else {
             members.insert(key, doc.value::<Value>()?);
         }
-        Ok(())
-    })?;
-    doc.end()?;
+        match doc.peek()? {
+            Some(b',') => doc.at += 1,
+            Some(b'}') => {
+                doc.at += 1;
+                break;
+            }
+            other => {
+                return Err(Unstreamable(format!(
+                    "expected `,` or `}}`, found {:?}",
+                    other.map(char::from)
+                )));
+            }
+        }
+    }
+    if !rest {
+        doc.end()?;
+    }
     if !members.contains_key("resources") {
         return Err(Unstreamable("no `resources`".into()));
     }
     let text = serde_json::to_string(&members)?;
-    Inventory::from_json(&text, &path.display().to_string()).map_err(Unstreamable::from)
+    let inventory =
+        Inventory::from_json(&text, &path.display().to_string()).map_err(Unstreamable::from)?;
+    Ok(Head {
+        inventory,
+        rest: rest.then_some(Rest(doc)),
+    })
 }
 
 /// Hands the resources of the inventory at `path` to `batch`, `size` at a time, in
-/// document order.
+/// document order: from `rest` when the head was read in the same pass (then nothing
+/// may follow the resources), else from a second pass over the file.
 pub fn resources(
     path: &Path,
+    rest: Option<Rest>,
     size: usize,
     mut batch: impl FnMut(Vec<Resource>),
 ) -> Result<(), Unstreamable> {
-    let mut doc = Blocks::open(path)?;
     let mut pending: Vec<Resource> = Vec::with_capacity(size);
-    doc.members(|doc, key| {
-        if key != "resources" {
-            return doc.value::<IgnoredAny>().map(drop);
+    let mut element = |doc: &mut Blocks| {
+        pending.push(doc.value()?);
+        if pending.len() == size {
+            batch(std::mem::replace(&mut pending, Vec::with_capacity(size)));
         }
-        doc.elements(|doc| {
-            pending.push(doc.value()?);
-            if pending.len() == size {
-                batch(std::mem::replace(&mut pending, Vec::with_capacity(size)));
+        Ok(())
+    };
+    match rest {
+        Some(Rest(mut doc)) => {
+            doc.elements(&mut element)?;
+            // The head was taken before the resources: a member after them would
+            // have been missed (or repeated one).
+            if doc.peek()? != Some(b'}') {
+                return Err(Unstreamable("a member after `resources`".into()));
             }
-            Ok(())
-        })
-    })?;
+            doc.at += 1;
+            doc.end()?;
+        }
+        None => {
+            let mut doc = Blocks::open(path)?;
+            doc.members(|doc, key| {
+                if key != "resources" {
+                    return doc.value::<IgnoredAny>().map(drop);
+                }
+                doc.elements(&mut element)
+            })?;
+        }
+    }
+    drop(element);
     if !pending.is_empty() {
         batch(pending);
     }
@@ -272,14 +346,22 @@ mod tests {
     #[test]
     fn resources_come_in_batches_in_order_whatever_the_block_boundaries() {
         let inv = inventory(2500);
-        for text in [inv.to_json(), serde_json::to_string(&inv).unwrap()] {
+        let compact = serde_json::to_string(&inv).unwrap();
+        // As mamori wrote inventories before: the errors after the resources.
+        let mut old: serde_json::Map<String, Value> = serde_json::from_str(&compact).unwrap();
+        let errors = old.remove("errors").unwrap();
+        old.insert("errors".into(), errors);
+        let old = serde_json::to_string(&old).unwrap();
+        assert!(old.find("\"errors\"") > old.find("\"resources\""));
+        for (text, one_pass) in [(inv.to_json(), true), (compact, true), (old, false)] {
             let f = write(&text);
-            let head = head(f.path()).unwrap();
+            let (head, rest) = head(f.path()).unwrap().split();
+            assert_eq!(rest.is_some(), one_pass);
             assert_eq!(head.scopes, inv.scopes);
             assert!(head.resources.is_empty());
             let mut seen = Vec::new();
             let mut sizes = Vec::new();
-            resources(f.path(), 1000, |b| {
+            resources(f.path(), rest, 1000, |b| {
                 sizes.push(b.len());
                 seen.extend(b);
             })
@@ -298,6 +380,13 @@ mod tests {
             r#"{"resources": [], "errors": [], "scopes": [], "collected_at": "x", "tool": {"name": "mamori", "version": "0"}, "schema_version": 1}"#,
         );
         assert!(head(f.path()).is_ok());
+        // Read in one pass, a member after the resources is an error when they are read.
+        let f = write(
+            r#"{"errors": [], "scopes": [], "collected_at": "x", "tool": {"name": "mamori", "version": "0"}, "schema_version": 1, "resources": [], "errors": []}"#,
+        );
+        let (_, rest) = head(f.path()).unwrap().split();
+        assert!(rest.is_some());
+        assert!(resources(f.path(), rest, 10, drop).is_err());
         for bad in [
             "",
             "{",

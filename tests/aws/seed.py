@@ -6,7 +6,9 @@ Every resource named `bad-...` violates at least one check; every resource named
 Usage: seed.py ENDPOINT_URL
 """
 
+import importlib.util
 import json
+import pathlib
 import sys
 
 import boto3
@@ -388,4 +390,11 @@ if __name__ == "__main__":
     for r in REGIONS:
         seed_region(r)
     seed_logging()
+    # One module per further service under seeds/: `seed(client, regions, account)`,
+    # run in name order after the core services above (whose buckets and roles they may use).
+    for path in sorted((pathlib.Path(__file__).parent / "seeds").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"seeds.{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.seed(client, REGIONS, ACCOUNT)
     print("seeded")
