@@ -203,10 +203,9 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         if let Some(v) = g.vpc_id() {
             data.insert("vpc_id".into(), json!(v));
         }
-        data.insert(
-            "description".into(),
-            json!(g.description().unwrap_or_default()),
-        );
+        if let Some(d) = g.description() {
+            data.insert("description".into(), json!(d));
+        }
         data.insert("is_default".into(), json!(name == "default"));
         if let Some(used) = &interfaces {
             data.insert("attached".into(), json!(used.contains(&id)));

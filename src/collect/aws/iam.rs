@@ -61,21 +61,28 @@ pub(crate) async fn collect(ctx: &Ctx) {
 /// A named policy document attached to a principal.
 #[derive(Clone)]
 struct Attached {
-    name: String,
+    /// The policy's name; `None` when the reply left it out.
+    name: Option<String>,
     arn: Option<String>,
     source: String,
-    document: Value,
+    /// The parsed document; `None` when the reply had none or it did not parse, so the
+    /// checks that read it report `error` rather than passing an empty policy.
+    document: Option<Value>,
 }
 
 impl Attached {
     fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("name".into(), json!(self.name));
+        if let Some(n) = &self.name {
+            m.insert("name".into(), json!(n));
+        }
         if let Some(a) = &self.arn {
             m.insert("arn".into(), json!(a));
         }
         m.insert("source".into(), json!(self.source));
-        m.insert("document".into(), self.document.clone());
+        if let Some(d) = &self.document {
+            m.insert("document".into(), d.clone());
+        }
         Value::Object(m)
     }
 }
@@ -83,13 +90,10 @@ impl Attached {
 fn inline(list: &[PolicyDetail], source: &str) -> Vec<Attached> {
     list.iter()
         .map(|p| Attached {
-            name: p.policy_name().unwrap_or_default().to_string(),
+            name: p.policy_name().map(str::to_string),
             arn: None,
             source: source.to_string(),
-            document: p
-                .policy_document()
-                .and_then(policy::parse)
-                .unwrap_or_else(|| json!({"statements": []})),
+            document: p.policy_document().and_then(policy::parse),
         })
         .collect()
 }
@@ -150,7 +154,10 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
     // Customer-managed policies: documents by ARN, and one resource each.
     let mut documents: HashMap<String, Value> = HashMap::new();
     for p in &policies {
-        let arn = p.arn().unwrap_or_default().to_string();
+        let Some(arn) = p.arn().map(str::to_string) else {
+            op("GetAccountAuthorizationDetails", &[POLICY]).missing_id(ctx, "Policy Arn");
+            continue;
+        };
         let default = p
             .policy_version_list()
             .iter()
@@ -183,7 +190,7 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             .policy_name()
             .map(str::to_string)
             .or_else(|| arn.rsplit('/').next().map(str::to_string))
-            .unwrap_or_default();
+            .unwrap_or_else(|| arn.clone());
         ctx.push(ctx.resource(POLICY, arn, &Value::Object(data)).named(name));
     }
 
@@ -227,10 +234,10 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             .filter_map(|a| {
                 let arn = a.policy_arn()?;
                 Some(Attached {
-                    name: a.policy_name().unwrap_or_default().to_string(),
+                    name: a.policy_name().map(str::to_string),
                     arn: Some(arn.to_string()),
                     source: source.to_string(),
-                    document: documents.get(arn)?.clone(),
+                    document: Some(documents.get(arn)?.clone()),
                 })
             })
             .collect()
@@ -271,16 +278,20 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
 
     let groups: BTreeMap<String, Group> = groups_raw
         .iter()
-        .map(|g| {
-            let name = g.group_name().unwrap_or_default().to_string();
+        .filter_map(|g| {
+            let (Some(name), Some(arn)) = (g.group_name(), g.arn()) else {
+                op("GetAccountAuthorizationDetails", &[GROUP]).missing_id(ctx, "GroupName or Arn");
+                return None;
+            };
+            let name = name.to_string();
             let group = Group {
-                arn: g.arn().unwrap_or_default().to_string(),
+                arn: arn.to_string(),
                 path: g.path().unwrap_or("/").to_string(),
                 created: g.create_date().and_then(ts),
                 inline: inline(g.group_policy_list(), "inline"),
                 managed: g.attached_managed_policies().to_vec(),
             };
-            (name, group)
+            Some((name, group))
         })
         .collect();
     let mut members: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -289,7 +300,7 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
             members
                 .entry(g.as_str())
                 .or_default()
-                .push(u.user_name().unwrap_or_default().to_string());
+                .extend(u.user_name().map(str::to_string));
         }
     }
 
@@ -325,8 +336,11 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
     }
 
     for u in &users {
-        let name = u.user_name().unwrap_or_default().to_string();
-        let arn = u.arn().unwrap_or_default().to_string();
+        let (Some(name), Some(arn)) = (u.user_name(), u.arn()) else {
+            op("GetAccountAuthorizationDetails", &[USER]).missing_id(ctx, "UserName or Arn");
+            continue;
+        };
+        let (name, arn) = (name.to_string(), arn.to_string());
         let mut pols = inline(u.user_policy_list(), "inline");
         pols.extend(managed(u.attached_managed_policies(), "managed"));
         let mut incomplete = uses_failed(u.attached_managed_policies());
@@ -339,11 +353,16 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
                 }));
                 pols.extend(managed(&g.managed, &source));
                 incomplete |= uses_failed(&g.managed);
+            } else {
+                // A group the listing could not name: its policies are unknown.
+                incomplete = true;
             }
         }
         let mut data = Map::new();
         data.insert("arn".into(), json!(arn));
-        data.insert("user_id".into(), json!(u.user_id().unwrap_or_default()));
+        if let Some(id) = u.user_id() {
+            data.insert("user_id".into(), json!(id));
+        }
         data.insert("path".into(), json!(u.path().unwrap_or("/")));
         if let Some(c) = u.create_date().and_then(ts) {
             data.insert("created".into(), json!(c));
@@ -385,8 +404,11 @@ async fn entities(ctx: &Ctx, client: &aws_sdk_iam::Client, pb: &indicatif::Progr
     }
 
     for r in &roles {
-        let name = r.role_name().unwrap_or_default().to_string();
-        let arn = r.arn().unwrap_or_default().to_string();
+        let (Some(name), Some(arn)) = (r.role_name(), r.arn()) else {
+            op("GetAccountAuthorizationDetails", &[ROLE]).missing_id(ctx, "RoleName or Arn");
+            continue;
+        };
+        let (name, arn) = (name.to_string(), arn.to_string());
         let mut pols = inline(r.role_policy_list(), "inline");
         pols.extend(managed(r.attached_managed_policies(), "managed"));
         let path = r.path().unwrap_or("/");
@@ -519,11 +541,16 @@ async fn credential_report(
             return None;
         }
     };
-    let content = out
-        .content()
-        .map(|b| b.as_ref().to_vec())
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&content);
+    let Some(content) = out.content() else {
+        op("GetCredentialReport", kinds).fail_with(
+            ctx,
+            "MissingContent",
+            "GetCredentialReport returned no report content",
+            None,
+        );
+        return None;
+    };
+    let text = String::from_utf8_lossy(content.as_ref());
     let rows = parse_csv(&text);
     let mut iter = rows.into_iter();
     let header = iter.next()?;
@@ -575,11 +602,13 @@ fn credential_fields(row: &HashMap<String, String>) -> Map<String, Value> {
             continue;
         };
         let mut k = Map::new();
-        let active = flag(&format!("access_key_{n}_active")).unwrap_or(false);
-        k.insert(
-            "status".into(),
-            json!(if active { "Active" } else { "Inactive" }),
-        );
+        // A status the report does not give stays absent (its checks report `error`).
+        if let Some(active) = flag(&format!("access_key_{n}_active")) {
+            k.insert(
+                "status".into(),
+                json!(if active { "Active" } else { "Inactive" }),
+            );
+        }
         k.insert("created".into(), json!(rotated));
         if let Some(t) = time(&format!("access_key_{n}_last_used_date")) {
             last_used.push(t.clone());
@@ -697,7 +726,7 @@ async fn virtual_mfa(
             Ok(p) => {
                 for d in p.virtual_mfa_devices() {
                     let serial = d.serial_number();
-                    let user_arn = d.user().map(|u| u.arn()).unwrap_or_default();
+                    let user_arn = d.user().map_or("", |u| u.arn());
                     if serial.ends_with(":mfa/root-account-mfa-device")
                         || user_arn.ends_with(":root")
                     {

@@ -154,18 +154,20 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
                 .send()
                 .await
             {
+                // A reply without its attributes result says nothing about sharing: the
+                // fields stay absent.
                 Ok(o) => {
-                    let values: Vec<String> = o
-                        .db_snapshot_attributes_result()
-                        .map(|r| r.db_snapshot_attributes())
-                        .unwrap_or_default()
-                        .iter()
-                        .filter(|a| a.attribute_name() == Some("restore"))
-                        .flat_map(|a| a.attribute_values().iter().cloned())
-                        .collect();
-                    data.insert("public".into(), json!(values.iter().any(|v| v == "all")));
-                    let shared: Vec<&String> = values.iter().filter(|v| *v != "all").collect();
-                    data.insert("shared_with_accounts".into(), json!(shared));
+                    if let Some(r) = o.db_snapshot_attributes_result() {
+                        let values: Vec<String> = r
+                            .db_snapshot_attributes()
+                            .iter()
+                            .filter(|a| a.attribute_name() == Some("restore"))
+                            .flat_map(|a| a.attribute_values().iter().cloned())
+                            .collect();
+                        data.insert("public".into(), json!(values.iter().any(|v| v == "all")));
+                        let shared: Vec<&String> = values.iter().filter(|v| *v != "all").collect();
+                        data.insert("shared_with_accounts".into(), json!(shared));
+                    }
                 }
                 Err(e) => op("DescribeDBSnapshotAttributes").fail(ctx, &e, Some(&arn)),
             }

@@ -188,15 +188,7 @@ async fn bucket(
     match pab {
         Ok(o) => {
             if let Some(p) = o.public_access_block_configuration() {
-                data.insert(
-                    "public_access_block".into(),
-                    json!({
-                        "block_public_acls": p.block_public_acls().unwrap_or(false),
-                        "ignore_public_acls": p.ignore_public_acls().unwrap_or(false),
-                        "block_public_policy": p.block_public_policy().unwrap_or(false),
-                        "restrict_public_buckets": p.restrict_public_buckets().unwrap_or(false),
-                    }),
-                );
+                data.insert("public_access_block".into(), public_access_block(p));
             }
         }
         Err(e) if is_code(&e, &["NoSuchPublicAccessBlockConfiguration"]) => {}
@@ -215,10 +207,9 @@ async fn bucket(
                     if let Some(k) = d.kms_master_key_id() {
                         m.insert("kms_key_id".into(), json!(k));
                     }
-                    m.insert(
-                        "bucket_key_enabled".into(),
-                        json!(r.bucket_key_enabled().unwrap_or(false)),
-                    );
+                    if let Some(b) = r.bucket_key_enabled() {
+                        m.insert("bucket_key_enabled".into(), json!(b));
+                    }
                     Some(Value::Object(m))
                 });
             if let Some(r) = rule {
@@ -282,12 +273,7 @@ pub(crate) async fn collect_account_public_access_block(ctx: &Ctx) {
     match res {
         Ok(o) => {
             if let Some(p) = o.public_access_block_configuration() {
-                let v = json!({
-                    "block_public_acls": p.block_public_acls().unwrap_or(false),
-                    "ignore_public_acls": p.ignore_public_acls().unwrap_or(false),
-                    "block_public_policy": p.block_public_policy().unwrap_or(false),
-                    "restrict_public_buckets": p.restrict_public_buckets().unwrap_or(false),
-                });
+                let v = public_access_block(p);
                 ctx.facts(|f| f.set("s3_public_access_block", v));
             }
         }
@@ -313,3 +299,39 @@ pub(crate) async fn collect_account_public_access_block(ctx: &Ctx) {
     }
     pb.finish_and_clear();
 }
+
+/// A Public Access Block configuration (bucket or account, the same shape), with the
+/// settings the reply gave; one it left out stays absent rather than read as `false`.
+fn public_access_block<P: PublicAccessBlockFlags>(p: &P) -> Value {
+    let mut m = Map::new();
+    for (name, value) in p.flags() {
+        if let Some(v) = value {
+            m.insert(name.into(), json!(v));
+        }
+    }
+    Value::Object(m)
+}
+
+/// The four flags of the S3 and S3 Control Public Access Block configurations.
+trait PublicAccessBlockFlags {
+    fn flags(&self) -> [(&'static str, Option<bool>); 4];
+}
+
+macro_rules! public_access_block_flags {
+    ($($ty:ty),*) => {$(
+        impl PublicAccessBlockFlags for $ty {
+            fn flags(&self) -> [(&'static str, Option<bool>); 4] {
+                [
+                    ("block_public_acls", self.block_public_acls()),
+                    ("ignore_public_acls", self.ignore_public_acls()),
+                    ("block_public_policy", self.block_public_policy()),
+                    ("restrict_public_buckets", self.restrict_public_buckets()),
+                ]
+            }
+        }
+    )*};
+}
+public_access_block_flags!(
+    aws_sdk_s3::types::PublicAccessBlockConfiguration,
+    aws_sdk_s3control::types::PublicAccessBlockConfiguration
+);

@@ -33,14 +33,16 @@ pub(crate) async fn caller_identity(clients: &Clients) -> Result<Identity, Colle
                 "configure credentials for the SDK's default chain: set AWS_PROFILE or pass --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; check AWS_ENDPOINT_URL if you set one",
             )
         })?;
-    let account = out.account().unwrap_or_default().to_string();
-    let arn = out.arn().unwrap_or_default().to_string();
-    if account.is_empty() {
+    let (Some(account), Some(arn)) = (
+        out.account().filter(|a| !a.is_empty()),
+        out.arn().filter(|a| !a.is_empty()),
+    ) else {
         return Err(CollectError::fatal(
-            "GetCallerIdentity returned no account id",
+            "GetCallerIdentity returned no account id or ARN",
             "check the credentials and the endpoint (AWS_ENDPOINT_URL)",
         ));
-    }
+    };
+    let (account, arn) = (account.to_string(), arn.to_string());
     let partition = arn.split(':').nth(1).unwrap_or("aws").to_string();
     Ok(Identity {
         account,
