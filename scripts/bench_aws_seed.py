@@ -2,7 +2,9 @@
 
 Usage: bench_aws_seed.py ENDPOINT_URL
 Sizes from the environment: BENCH_BUCKETS (1000), BENCH_USERS (1000), BENCH_SGS (500),
-BENCH_INSTANCES (200); spread over us-east-1 and eu-west-1.
+BENCH_INSTANCES (200); spread over us-east-1 and eu-west-1. BENCH_BREADTH=N (0) adds N
+resources per region of each further service (Lambda, SQS, SNS, DynamoDB, Secrets Manager,
+CloudWatch Logs, ECR, SSM parameters, ELBv2, EFS, API Gateway), for the breadth benchmark.
 """
 
 import json
@@ -18,6 +20,7 @@ BUCKETS = int(os.environ.get("BENCH_BUCKETS", 1000))
 USERS = int(os.environ.get("BENCH_USERS", 1000))
 SGS = int(os.environ.get("BENCH_SGS", 500))
 INSTANCES = int(os.environ.get("BENCH_INSTANCES", 200))
+BREADTH = int(os.environ.get("BENCH_BREADTH", 0))
 
 
 def client(service, region="us-east-1"):
@@ -112,10 +115,46 @@ def seed_region(region):
     )
 
 
+def seed_breadth(region):
+    """BREADTH resources of each further service in one region, some hardened, some not."""
+    role = "arn:aws:iam::123456789012:role/role-000"
+    lam, sqs, sns = client("lambda", region), client("sqs", region), client("sns", region)
+    ddb, sm, logs = client("dynamodb", region), client("secretsmanager", region), client("logs", region)
+    ecr, ssm, efs = client("ecr", region), client("ssm", region), client("efs", region)
+    apigw, elb, ec2 = client("apigateway", region), client("elbv2", region), client("ec2", region)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    code = {"ZipFile": b"PK\x05\x06" + b"\x00" * 18}  # an empty zip archive
+
+    def one(i):
+        tag = f"{region}-{i:03d}"
+        lam.create_function(FunctionName=f"fn-{tag}", Runtime="python3.8" if i % 2 else "python3.12",
+                            Role=role, Handler="h.h", Code=code)
+        attrs = {"KmsMasterKeyId": "alias/aws/sqs"} if i % 2 else {}
+        sqs.create_queue(QueueName=f"queue-{tag}", Attributes=attrs)
+        sns.create_topic(Name=f"topic-{tag}", Attributes={"KmsMasterKeyId": "alias/aws/sns"} if i % 2 else {})
+        ddb.create_table(TableName=f"table-{tag}", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+        sm.create_secret(Name=f"secret-{tag}", SecretString="x")
+        logs.create_log_group(logGroupName=f"/bench/{tag}")
+        ecr.create_repository(repositoryName=f"repo-{tag}",
+                              imageScanningConfiguration={"scanOnPush": bool(i % 2)})
+        ssm.put_parameter(Name=f"/bench/{tag}", Value="v", Type="SecureString" if i % 2 else "String")
+        efs.create_file_system(CreationToken=f"fs-{tag}", Encrypted=bool(i % 2))
+        apigw.create_rest_api(name=f"api-{tag}")
+        if subnets and i % 4 == 0:
+            elb.create_load_balancer(Name=f"lb-{tag}"[:32], Subnets=subnets, Type="application")
+
+    parallel(one, range(BREADTH))
+
+
 if __name__ == "__main__":
     seed_users()
     seed_buckets()
     for r in REGIONS:
         seed_region(r)
     client("cloudtrail").create_trail(Name="main", S3BucketName="bucket-00000", IsMultiRegionTrail=True)
+    if BREADTH:
+        for r in REGIONS:
+            seed_breadth(r)
     print("seeded")

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::checks::Check;
-use crate::checks::diagnostic::line_col;
+use crate::diagnostics::line_col;
 use crate::findings::{Finding, ResourceRef, ScanReport, Status};
 use crate::inventory::Inventory;
 

@@ -3,6 +3,8 @@
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use super::CheckFile;
+use crate::diagnostics::value_offset;
+pub use crate::diagnostics::{key_span, line_col};
 
 /// One problem in a check file, with the span it concerns.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -72,7 +74,7 @@ impl CheckDiagnostic {
     }
 
     /// A CEL parse error in the value of `key`, pointing into the expression.
-    pub fn cel_parse(file: &CheckFile, key: &str, expr: &str, errs: &cel::ParseErrors) -> Self {
+    pub fn cel_parse(file: &CheckFile, key: &str, errs: &cel::ParseErrors) -> Self {
         let first = errs.errors.first();
         let msg = first.map_or_else(|| errs.to_string(), |e| e.msg.clone());
         // cel reports 1-based lines and 0-based columns within the expression.
@@ -82,7 +84,7 @@ impl CheckDiagnostic {
                 usize::try_from(e.pos.1).unwrap_or(0),
             )
         });
-        let offset = expr_offset(&file.text, key, expr, eline, ecol);
+        let offset = value_offset(&file.text, key, eline, ecol);
         Self::at(file, offset, 1, format!("invalid CEL in `{key}`: {msg}"))
     }
 
@@ -99,93 +101,13 @@ impl CheckDiagnostic {
         let ecol = before
             .rfind('\n')
             .map_or(before.len(), |i| before.len() - i - 1);
-        let offset = expr_offset(&file.text, key, expr, eline, ecol);
+        let offset = value_offset(&file.text, key, eline, ecol);
         Self::at(file, offset, range.1.saturating_sub(range.0), message)
     }
 }
 
 fn short_label(message: &str) -> String {
     message.split(':').next().unwrap_or(message).to_string()
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
-        + 1;
-    (line, col)
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// Byte offset and length of a top-level `key:` in YAML text.
-pub fn key_span(text: &str, key: &str) -> Option<(usize, usize)> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if line.starts_with(key) && line[key.len()..].starts_with(':') {
-            return Some((offset, key.len()));
-        }
-        offset += line.len();
-    }
-    None
-}
-
-/// Maps a position inside the value of top-level `key` (1-based line, 0-based column
-/// within the expression) to a byte offset in the file. Handles plain, quoted and
-/// literal/folded block scalars; for folded blocks the line is approximate.
-fn expr_offset(text: &str, key: &str, expr: &str, eline: usize, ecol: usize) -> usize {
-    let Some((key_off, _)) = key_span(text, key) else {
-        return 0;
-    };
-    let line_end = text[key_off..]
-        .find('\n')
-        .map_or(text.len(), |i| key_off + i);
-    let after = &text[key_off + key.len() + 1..line_end];
-    let trimmed = after.trim_start();
-    let value_start = line_end - after.len() + (after.len() - trimmed.len());
-    let block = trimmed.starts_with('|') || trimmed.starts_with('>');
-    if !block {
-        let quote = usize::from(trimmed.starts_with('"') || trimmed.starts_with('\''));
-        return value_start + quote + ecol;
-    }
-    // Block scalar: content starts on the next line, at its indentation.
-    let mut offset = line_end + 1;
-    let mut lines = text.get(offset..).unwrap_or("").split_inclusive('\n');
-    let mut indent = None;
-    let mut current = 1;
-    let folded = trimmed.starts_with('>');
-    let target_line = if folded { 1 } else { eline };
-    for l in lines.by_ref() {
-        if l.trim().is_empty() {
-            offset += l.len();
-            if indent.is_some() {
-                current += 1;
-            }
-            continue;
-        }
-        let ind = *indent.get_or_insert(l.len() - l.trim_start().len());
-        if current == target_line {
-            let col = if folded {
-                ecol.min(l.trim_end().len().saturating_sub(ind))
-            } else {
-                ecol
-            };
-            return offset + ind + col;
-        }
-        current += 1;
-        offset += l.len();
-    }
-    let _ = expr;
-    value_start
 }
 
 #[cfg(test)]
@@ -202,10 +124,10 @@ mod tests {
     #[test]
     fn block_scalar_offsets_point_into_the_expression() {
         let t = "id: x\ncondition: |\n  a &&\n  b.c\n";
-        let off = expr_offset(t, "condition", "a &&\nb.c\n", 2, 2);
+        let off = value_offset(t, "condition", 2, 2);
         assert_eq!(&t[off..off + 1], "c");
         let t2 = "condition: \"a + b\"\n";
-        let off = expr_offset(t2, "condition", "a + b", 1, 4);
+        let off = value_offset(t2, "condition", 1, 4);
         assert_eq!(&t2[off..off + 1], "b");
     }
 }

@@ -396,12 +396,7 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
     let program = match env.compile(&spec.condition) {
         Ok(p) => Some(p),
         Err(e) => {
-            diags.push(CheckDiagnostic::cel_parse(
-                file,
-                "condition",
-                &spec.condition,
-                &e,
-            ));
+            diags.push(CheckDiagnostic::cel_parse(file, "condition", &e));
             None
         }
     };
@@ -412,11 +407,11 @@ pub fn compile(file: &CheckFile, kinds: &KindRegistry) -> Result<Check, Vec<Chec
         data_reads = analysis.reads;
     }
     let message_template = Template::compile(&spec.message)
-        .map_err(|e| CheckDiagnostic::cel_parse(file, "message", &spec.message, &e));
+        .map_err(|e| CheckDiagnostic::cel_parse(file, "message", &e));
     let pass_template = match &spec.pass_message {
         Some(text) => Template::compile(text)
             .map(Some)
-            .map_err(|e| CheckDiagnostic::cel_parse(file, "pass_message", text, &e)),
+            .map_err(|e| CheckDiagnostic::cel_parse(file, "pass_message", &e)),
         None => Ok(None),
     };
     let params_json = serde_json::to_value(&spec.params).unwrap_or(serde_json::Value::Null);
