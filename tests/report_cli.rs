@@ -346,9 +346,14 @@ fn checks_list_shows_framework_coverage() {
 }
 
 #[test]
-fn every_nist_and_iso_id_used_by_a_check_has_a_title() {
+fn every_control_id_used_by_a_check_has_a_title() {
     let set = mamori::checks::load(&[]).unwrap();
-    for fw_id in ["nist-csf-2.0", "iso27001-2022"] {
+    for fw_id in [
+        "nist-csf-2.0",
+        "iso27001-2022",
+        "cis-aws-5.0",
+        "cis-aws-7.0",
+    ] {
         let fw = mamori::compliance::framework(fw_id).unwrap();
         for c in &set.checks {
             for id in c.compliance.get(fw_id).into_iter().flatten() {
@@ -358,6 +363,112 @@ fn every_nist_and_iso_id_used_by_a_check_has_a_title() {
                     c.id
                 );
             }
+        }
+    }
+}
+
+/// The recommendations CIS AWS Foundations v7.0.0 marks Automated: all of them are listed,
+/// covered or not.
+const CIS_AWS_7_AUTOMATED: [&str; 34] = [
+    "2.4", "2.5", "2.8", "2.9", "2.10", "2.11", "2.12", "2.13", "2.14", "2.15", "2.16", "2.17",
+    "2.18", "3.1.1", "3.1.4", "3.2.1", "3.2.2", "3.2.3", "3.3.1", "4.2", "4.3", "4.5", "4.6",
+    "4.7", "4.8", "4.9", "5.16", "6.1.1", "6.1.2", "6.2", "6.3", "6.4", "6.5", "6.7",
+];
+
+#[test]
+fn cis_aws_7_lists_every_automated_control() {
+    let fw = mamori::compliance::framework("cis-aws-7.0").unwrap();
+    assert_eq!(
+        fw.title,
+        "CIS Amazon Web Services Foundations Benchmark v7.0.0"
+    );
+    for id in CIS_AWS_7_AUTOMATED {
+        assert!(
+            fw.controls.contains_key(id),
+            "cis-aws-7.0 lacks control {id}"
+        );
+    }
+    assert!(fw.controls.values().all(|t| !t.is_empty()));
+
+    let out = mamori()
+        .args(["checks", "list", "--compliance", "cis-aws-7.0", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(doc["total"], fw.controls.len());
+    let control = |id: &str| {
+        doc["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no control {id}"))
+            .clone()
+    };
+    assert_eq!(control("2.5")["covered"], true);
+    assert!(
+        control("2.5")["checks"]
+            .as_array()
+            .unwrap()
+            .contains(&"aws-iam-root-mfa-disabled".into())
+    );
+    assert_eq!(control("6.3")["covered"], true);
+    assert_eq!(control("3.3.1")["covered"], false);
+    assert_eq!(control("5.16")["covered"], false);
+}
+
+#[test]
+fn cis_aws_7_view_shows_every_control() {
+    let out = mamori()
+        .args([
+            "scan",
+            "--inventory",
+            DEMO,
+            "--compliance",
+            "cis-aws-7.0",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8(out).unwrap();
+    assert!(md.contains("CIS Amazon Web Services Foundations Benchmark v7.0.0"));
+    for id in CIS_AWS_7_AUTOMATED {
+        assert!(
+            md.contains(&format!("| `{id}` |")),
+            "no row for {id}:\n{md}"
+        );
+    }
+    assert!(md.contains("| `2.5` | Ensure MFA is enabled for the 'root' user account | FAIL |"));
+    assert!(md.contains(
+        "| `3.3.1` | Ensure that encryption is enabled for EFS file systems | NOT COVERED |"
+    ));
+}
+
+#[test]
+fn checks_mapped_to_cis_aws_5_are_mapped_to_cis_aws_7() {
+    // 1.10 (no access keys at initial setup) and 1.12 (one active access key) have no
+    // counterpart in v7.0.0.
+    let dropped = ["1.10", "1.12"];
+    let set = mamori::checks::load(&[]).unwrap();
+    for c in &set.checks {
+        let Some(v5) = c.compliance.get("cis-aws-5.0") else {
+            continue;
+        };
+        if v5.iter().all(|id| dropped.contains(&id.as_str())) {
+            assert!(!c.compliance.contains_key("cis-aws-7.0"), "{}", c.id);
+        } else {
+            assert!(
+                c.compliance.contains_key("cis-aws-7.0"),
+                "{} maps to cis-aws-5.0 but not to cis-aws-7.0",
+                c.id
+            );
         }
     }
 }
