@@ -13,6 +13,8 @@
 
 #[path = "aws/harness.rs"]
 mod harness;
+#[path = "aws/stubs_edge.rs"]
+mod stubs_edge;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -70,6 +72,7 @@ struct SeededAccount {
     moto: Moto,
     s3: Stub,
     analyzer: Stub,
+    edge: stubs_edge::EdgeStubs,
 }
 
 impl SeededAccount {
@@ -82,18 +85,21 @@ impl SeededAccount {
             moto,
             s3,
             analyzer: access_analyzer_stub(),
+            edge: stubs_edge::EdgeStubs::start(),
         })
     }
 
     /// The per-service endpoint variables pointing at the side services.
-    fn services(&self) -> [(&'static str, &str); 2] {
-        [
+    fn services(&self) -> Vec<(&'static str, &str)> {
+        let mut env = vec![
             ("AWS_ENDPOINT_URL_S3", self.s3.url.as_str()),
             (
                 "AWS_ENDPOINT_URL_ACCESSANALYZER",
                 self.analyzer.url.as_str(),
             ),
-        ]
+        ];
+        env.extend(self.edge.env());
+        env
     }
 }
 
@@ -391,14 +397,12 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     // error) the scan reports exactly what the clean one did.
     let throttled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
-    let throttled_report = report(&scan(
-        &throttling.url,
-        &[(
-            "AWS_ENDPOINT_URL_ACCESSANALYZER",
-            account.analyzer.url.as_str(),
-        )],
-        &[],
-    ));
+    let mut throttled_env = vec![(
+        "AWS_ENDPOINT_URL_ACCESSANALYZER",
+        account.analyzer.url.as_str(),
+    )];
+    throttled_env.extend(account.edge.env());
+    let throttled_report = report(&scan(&throttling.url, &throttled_env, &[]));
     let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);
     assert!(
         throttled_count > 50,
