@@ -13,6 +13,8 @@
 
 #[path = "aws/harness.rs"]
 mod harness;
+#[path = "aws/stubs_mon.rs"]
+mod stubs_mon;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -64,12 +66,13 @@ fn access_analyzer_stub() -> Stub {
 }
 
 /// A seeded moto server with the side services every account scan here uses: the S3
-/// proxy that fixes moto's replies and the Access Analyzer stub. `None` (skipped) only
+/// proxy that fixes moto's replies, the Access Analyzer stub and the CloudWatch stub. `None` (skipped) only
 /// when moto is missing outside CI.
 struct SeededAccount {
     moto: Moto,
     s3: Stub,
     analyzer: Stub,
+    cloudwatch: Stub,
 }
 
 impl SeededAccount {
@@ -82,17 +85,19 @@ impl SeededAccount {
             moto,
             s3,
             analyzer: access_analyzer_stub(),
+            cloudwatch: stubs_mon::cloudwatch_stub(true),
         })
     }
 
     /// The per-service endpoint variables pointing at the side services.
-    fn services(&self) -> [(&'static str, &str); 2] {
+    fn services(&self) -> [(&'static str, &str); 3] {
         [
             ("AWS_ENDPOINT_URL_S3", self.s3.url.as_str()),
             (
                 "AWS_ENDPOINT_URL_ACCESSANALYZER",
                 self.analyzer.url.as_str(),
             ),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", self.cloudwatch.url.as_str()),
         ]
     }
 }
@@ -393,10 +398,16 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
     let throttled_report = report(&scan(
         &throttling.url,
-        &[(
-            "AWS_ENDPOINT_URL_ACCESSANALYZER",
-            account.analyzer.url.as_str(),
-        )],
+        &[
+            (
+                "AWS_ENDPOINT_URL_ACCESSANALYZER",
+                account.analyzer.url.as_str(),
+            ),
+            (
+                "AWS_ENDPOINT_URL_CLOUDWATCH",
+                account.cloudwatch.url.as_str(),
+            ),
+        ],
         &[],
     ));
     let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);

@@ -9,6 +9,9 @@
 
 #[path = "aws/harness.rs"]
 mod harness;
+#[path = "aws/stubs_mon.rs"]
+#[allow(dead_code)]
+mod stubs_mon;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -23,9 +26,12 @@ fn access_analyzer_stub() -> Stub {
 }
 
 fn mamori(endpoint: &str, analyzer: &str, args: &[&str]) -> Output {
+    // moto does not speak CloudWatch's CBOR protocol: a stub answers with no alarms.
+    let cloudwatch = stubs_mon::cloudwatch_stub(false);
     let mut cmd = harness::mamori_against(env!("CARGO_BIN_EXE_mamori"), endpoint);
     cmd.args(args)
-        .env("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer);
+        .env("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer)
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", &cloudwatch.url);
     cmd.output().expect("run mamori")
 }
 
