@@ -26,12 +26,17 @@ fn access_analyzer_stub() -> Stub {
 }
 
 fn mamori(endpoint: &str, analyzer: &str, args: &[&str]) -> Output {
-    // moto does not speak CloudWatch's CBOR protocol: a stub answers with no alarms.
+    // Stubs for what moto does not answer: CloudWatch (its CBOR protocol) with no alarms,
+    // Macie not enabled, Inspector disabled for accounts that never enabled it.
     let cloudwatch = stubs_mon::cloudwatch_stub(false);
+    let macie = stubs_mon::macie_stub(false);
+    let inspector = stubs_mon::inspector2_disabled_stub();
     let mut cmd = harness::mamori_against(env!("CARGO_BIN_EXE_mamori"), endpoint);
     cmd.args(args)
         .env("AWS_ENDPOINT_URL_ACCESSANALYZER", analyzer)
-        .env("AWS_ENDPOINT_URL_CLOUDWATCH", &cloudwatch.url);
+        .env("AWS_ENDPOINT_URL_CLOUDWATCH", &cloudwatch.url)
+        .env("AWS_ENDPOINT_URL_MACIE2", &macie.url)
+        .env("AWS_ENDPOINT_URL_INSPECTOR2", &inspector.url);
     cmd.output().expect("run mamori")
 }
 

@@ -144,8 +144,65 @@ pub fn cloudwatch_stub(seeded: bool) -> Stub {
                 alarms.push(alarm(region, &format!("good-alarm-{m}"), m, true, &topic));
             }
             alarms.push(alarm(region, "bad-alarm-no-action", "Errors", true, &[]));
-            alarms.push(alarm(region, "bad-alarm-actions-disabled", "Errors", false, &topic));
+            alarms.push(alarm(
+                region,
+                "bad-alarm-actions-disabled",
+                "Errors",
+                false,
+                &topic,
+            ));
         }
         cbor_reply(&json!({"MetricAlarms": alarms, "CompositeAlarms": []}))
+    })
+}
+
+/// Amazon Macie is not emulated by moto. `GetMacieSession` (`GET /macie`) answers as the
+/// API reference documents it
+/// (https://docs.aws.amazon.com/macie/latest/APIReference/macie.html): with `seeded`, an
+/// enabled session in us-east-1; elsewhere (and for every account otherwise) the refusal
+/// AWS gives an account without Macie.
+pub fn macie_stub(seeded: bool) -> Stub {
+    Stub::start(move |req: &Message| {
+        if req.method == "GET" && req.path.starts_with("/macie") {
+            if seeded && req.region() == Some("us-east-1") {
+                return Reply::json(
+                    200,
+                    r#"{"createdAt":"2026-01-01T00:00:00Z","findingPublishingFrequency":"FIFTEEN_MINUTES","serviceRole":"arn:aws:iam::123456789012:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie","status":"ENABLED","updatedAt":"2026-01-01T00:00:00Z"}"#,
+                );
+            }
+            let mut r = Reply::json(403, r#"{"message":"Macie is not enabled."}"#);
+            r.headers
+                .push(("x-amzn-ErrorType".into(), "AccessDeniedException".into()));
+            return r;
+        }
+        Reply::json(404, r#"{"message":"not stubbed"}"#)
+    })
+}
+
+/// Amazon Inspector for accounts moto knows nothing about (moto leaves an account that
+/// never enabled Inspector out of `BatchGetAccountStatus`, AWS reports it disabled):
+/// every requested account with every scan type `DISABLED`, shaped as the API reference's
+/// BatchGetAccountStatus response
+/// (https://docs.aws.amazon.com/inspector/v2/APIReference/API_BatchGetAccountStatus.html).
+pub fn inspector2_disabled_stub() -> Stub {
+    Stub::start(|req: &Message| {
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let disabled = json!({"status": "DISABLED"});
+        let accounts: Vec<Value> = body["accountIds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|id| {
+                json!({
+                    "accountId": id,
+                    "state": disabled,
+                    "resourceState": {"ec2": disabled, "ecr": disabled, "lambda": disabled, "lambdaCode": disabled},
+                })
+            })
+            .collect();
+        Reply::json(
+            200,
+            &json!({"accounts": accounts, "failedAccounts": []}).to_string(),
+        )
     })
 }
