@@ -15,6 +15,8 @@
 mod harness;
 #[path = "aws/stubs_edge.rs"]
 mod stubs_edge;
+#[path = "aws/stubs_mon.rs"]
+mod stubs_mon;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -66,13 +68,15 @@ fn access_analyzer_stub() -> Stub {
 }
 
 /// A seeded moto server with the side services every account scan here uses: the S3
-/// proxy that fixes moto's replies and the Access Analyzer stub. `None` (skipped) only
+/// proxy that fixes moto's replies and the Access Analyzer, CloudWatch and Macie stubs. `None` (skipped) only
 /// when moto is missing outside CI.
 struct SeededAccount {
     moto: Moto,
     s3: Stub,
     analyzer: Stub,
     edge: stubs_edge::EdgeStubs,
+    cloudwatch: Stub,
+    macie: Stub,
 }
 
 impl SeededAccount {
@@ -86,6 +90,8 @@ impl SeededAccount {
             s3,
             analyzer: access_analyzer_stub(),
             edge: stubs_edge::EdgeStubs::start(),
+            cloudwatch: stubs_mon::cloudwatch_stub(true),
+            macie: stubs_mon::macie_stub(true),
         })
     }
 
@@ -97,6 +103,8 @@ impl SeededAccount {
                 "AWS_ENDPOINT_URL_ACCESSANALYZER",
                 self.analyzer.url.as_str(),
             ),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", self.cloudwatch.url.as_str()),
+            ("AWS_ENDPOINT_URL_MACIE2", self.macie.url.as_str()),
         ];
         env.extend(self.edge.env());
         env
@@ -178,12 +186,19 @@ fn expected_fails_path() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/expected-fails.txt")
 }
 
+/// REST read operations that are sent as POST: Inspector `BatchGetAccountStatus` and
+/// Account Management `GetAlternateContact`.
+const POST_READS: &[&str] = &["/status/batch/get", "/getAlternateContact"];
+
 /// Read actions only: Query `Action`s and JSON targets named List*/Get*/Describe*/
 /// Generate*Report or GetCallerIdentity; REST calls (S3, s3control, GuardDuty, Access
-/// Analyzer) as GET or HEAD.
-fn is_read(method: &str, action: &str) -> bool {
+/// Analyzer, Security Hub) as GET or HEAD, or POST to one of [`POST_READS`].
+fn is_read(method: &str, path: &str, action: &str) -> bool {
     if action.is_empty() {
-        return method == "GET" || method == "HEAD";
+        let path = path.split('?').next().unwrap_or(path);
+        return method == "GET"
+            || method == "HEAD"
+            || (method == "POST" && POST_READS.contains(&path));
     }
     action.starts_with("List")
         || action.starts_with("Get")
@@ -281,7 +296,10 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         "moto recorded only {} requests",
         recorded.len()
     );
-    let writes: Vec<_> = recorded.iter().filter(|(m, _, a)| !is_read(m, a)).collect();
+    let writes: Vec<_> = recorded
+        .iter()
+        .filter(|(m, p, a)| !is_read(m, p, a))
+        .collect();
     assert!(
         writes.is_empty(),
         "non-read requests during the scan: {writes:#?}"
@@ -397,10 +415,17 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     // error) the scan reports exactly what the clean one did.
     let throttled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
-    let mut throttled_env = vec![(
-        "AWS_ENDPOINT_URL_ACCESSANALYZER",
-        account.analyzer.url.as_str(),
-    )];
+    let mut throttled_env = vec![
+        (
+            "AWS_ENDPOINT_URL_ACCESSANALYZER",
+            account.analyzer.url.as_str(),
+        ),
+        (
+            "AWS_ENDPOINT_URL_CLOUDWATCH",
+            account.cloudwatch.url.as_str(),
+        ),
+        ("AWS_ENDPOINT_URL_MACIE2", account.macie.url.as_str()),
+    ];
     throttled_env.extend(account.edge.env());
     let throttled_report = report(&scan(&throttling.url, &throttled_env, &[]));
     let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);
