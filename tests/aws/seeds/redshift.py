@@ -1,4 +1,5 @@
-"""Redshift clusters: one hardened, one public, unencrypted and without audit logs."""
+"""Redshift clusters: one hardened, one public, unencrypted, without audit logs and with
+the default administrator name."""
 
 
 def seed(client, regions, account):
@@ -19,7 +20,7 @@ def seed(client, regions, account):
             LogExports=["connectionlog", "userlog", "useractivitylog"],
         )
         rs.create_cluster(
-            ClusterIdentifier="bad-cluster-public", NodeType="ra3.xlplus", MasterUsername="dwadmin",
+            ClusterIdentifier="bad-cluster-public", NodeType="ra3.xlplus", MasterUsername="awsuser",
             MasterUserPassword="Xx-long-password-1", PubliclyAccessible=True, Encrypted=False,
             EnhancedVpcRouting=False, AllowVersionUpgrade=False, AutomatedSnapshotRetentionPeriod=1,
         )
