@@ -1,5 +1,5 @@
 """OpenSearch domains: one in a VPC with encryption, TLS 1.2, fine-grained access control
-and audit logs; one with a public endpoint open to anyone and every default."""
+and audit and error logs; one with a public endpoint open to anyone and every default."""
 
 import json
 
@@ -27,6 +27,10 @@ def seed(client, regions, account):
             LogPublishingOptions={
                 "AUDIT_LOGS": {
                     "CloudWatchLogsLogGroupArn": f"arn:aws:logs:{region}:{account}:log-group:search-audit",
+                    "Enabled": True,
+                },
+                "ES_APPLICATION_LOGS": {
+                    "CloudWatchLogsLogGroupArn": f"arn:aws:logs:{region}:{account}:log-group:search-errors",
                     "Enabled": True,
                 },
             },
