@@ -50,6 +50,13 @@ const EMULATOR_LIMITS: &[(&str, &str, &str)] = &[
         "good-bucket-logs-eu",
         "moto: no MFADelete in GetBucketVersioning",
     ),
+    // moto has no ModifyClusterParameterGroup: every parameter group reports the
+    // default require_ssl=false.
+    (
+        "aws-redshift-cluster-ssl-not-required",
+        "good-cluster",
+        "moto: parameter groups cannot be modified",
+    ),
 ];
 
 /// Access Analyzer is not emulated by moto: this stub answers `ListAnalyzers` with one

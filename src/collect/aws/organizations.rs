@@ -11,8 +11,8 @@
 //! of collection units in flight. An account whose role cannot be assumed becomes a
 //! collection error covering every member-account kind, so its checks report `error`.
 //!
-//! Organization-level facts become `aws.organizations.organization` (SCPs enabled,
-//! delegated administrators, organization trails) and one `aws.organizations.account`
+//! Organization-level facts become `aws.organizations.organization` (SCPs enabled, the
+//! SCPs with their documents and targets, delegated administrators, organization trails) and one `aws.organizations.account`
 //! per selected account (status, OU path, the SCPs in effect).
 //!
 //! References: <https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html>,
@@ -602,6 +602,89 @@ async fn delegated_administrators(ctx: &Ctx, c: &aws_sdk_organizations::Client) 
     ))
 }
 
+/// Every SCP of the organization, by name, with its document and the targets it is
+/// attached to (`ListPolicies`, `DescribePolicy`, `ListTargetsForPolicy`). `None` (a gap
+/// recorded on `scps`) when a call fails.
+async fn service_control_policies(ctx: &Ctx, c: &aws_sdk_organizations::Client) -> Option<Value> {
+    let op = |operation| Op {
+        service: "organizations",
+        region: None,
+        operation,
+        kinds: &["aws.organizations.organization"],
+    };
+    let mut summaries = Vec::new();
+    let mut pages = c
+        .list_policies()
+        .filter(PolicyType::ServiceControlPolicy)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => summaries.extend(p.policies.unwrap_or_default()),
+            Err(e) => {
+                op("ListPolicies").gap(ctx, &e, &["scps"]);
+                return None;
+            }
+        }
+    }
+    let read: Vec<Option<Value>> = futures::stream::iter(summaries)
+        .map(|s| async move {
+            let Some(id) = s.id().map(str::to_string) else {
+                op("ListPolicies").missing_id(ctx, "Id");
+                return None;
+            };
+            let (described, targets) =
+                futures::join!(c.describe_policy().policy_id(&id).send(), async {
+                    let mut ids = Vec::new();
+                    let mut pages = c
+                        .list_targets_for_policy()
+                        .policy_id(&id)
+                        .into_paginator()
+                        .send();
+                    while let Some(page) = pages.next().await {
+                        match page {
+                            Ok(p) => ids.extend(
+                                p.targets()
+                                    .iter()
+                                    .filter_map(|t| t.target_id().map(str::to_string)),
+                            ),
+                            Err(e) => {
+                                op("ListTargetsForPolicy").gap(ctx, &e, &["scps"]);
+                                return None;
+                            }
+                        }
+                    }
+                    ids.sort();
+                    Some(ids)
+                },);
+            let document = match described {
+                Ok(o) => o
+                    .policy()
+                    .and_then(|p| p.content())
+                    .and_then(super::policy::parse),
+                Err(e) => {
+                    op("DescribePolicy").gap(ctx, &e, &["scps"]);
+                    return None;
+                }
+            };
+            let mut m = Map::new();
+            m.insert("id".into(), json!(id));
+            m.insert("name".into(), json!(s.name().unwrap_or(id.as_str())));
+            m.insert("aws_managed".into(), json!(s.aws_managed()));
+            m.insert("targets".into(), json!(targets?));
+            if let Some(d) = document {
+                m.insert("document".into(), d);
+            }
+            Some(Value::Object(m))
+        })
+        .buffer_unordered(super::ITEM_CONCURRENCY)
+        .collect()
+        .await;
+    let mut all = read.into_iter().collect::<Option<Vec<Value>>>()?;
+    all.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Some(Value::Array(all))
+}
+
 /// `aws.organizations.organization`: SCPs, delegated administrators, organization trails.
 async fn organization_resource(
     ctx: &Ctx,
@@ -622,8 +705,15 @@ async fn organization_resource(
     data.insert("scp_enabled".into(), json!(tree.scp_enabled));
     data.insert("accounts".into(), json!(tree.members.len()));
 
-    if let Some(delegated) = delegated_administrators(ctx, c).await {
+    let (delegated, scps) = futures::join!(
+        delegated_administrators(ctx, c),
+        service_control_policies(ctx, c)
+    );
+    if let Some(delegated) = delegated {
         data.insert("delegated_administrators".into(), delegated);
+    }
+    if let Some(scps) = scps {
+        data.insert("scps".into(), scps);
     }
 
     // Organization trails: DescribeTrails in the caller's home region lists every trail
