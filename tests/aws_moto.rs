@@ -13,6 +13,8 @@
 
 #[path = "aws/harness.rs"]
 mod harness;
+#[path = "aws/stubs_compute.rs"]
+mod stubs_compute;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -70,6 +72,7 @@ struct SeededAccount {
     moto: Moto,
     s3: Stub,
     analyzer: Stub,
+    compute: stubs_compute::ComputeStubs,
 }
 
 impl SeededAccount {
@@ -78,22 +81,26 @@ impl SeededAccount {
         let moto = Moto::start(&bin);
         moto.seed();
         let s3 = Stub::s3_fixing_proxy(moto.port());
+        let compute = stubs_compute::ComputeStubs::start(moto.port());
         Some(SeededAccount {
             moto,
             s3,
             analyzer: access_analyzer_stub(),
+            compute,
         })
     }
 
     /// The per-service endpoint variables pointing at the side services.
-    fn services(&self) -> [(&'static str, &str); 2] {
-        [
+    fn services(&self) -> Vec<(&'static str, &str)> {
+        let mut env = vec![
             ("AWS_ENDPOINT_URL_S3", self.s3.url.as_str()),
             (
                 "AWS_ENDPOINT_URL_ACCESSANALYZER",
                 self.analyzer.url.as_str(),
             ),
-        ]
+        ];
+        env.extend(self.compute.env());
+        env
     }
 }
 
@@ -391,14 +398,19 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
     // error) the scan reports exactly what the clean one did.
     let throttled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let throttling = Stub::moto_proxy_counted(moto.port(), Some(3), throttled.clone());
-    let throttled_report = report(&scan(
-        &throttling.url,
-        &[(
-            "AWS_ENDPOINT_URL_ACCESSANALYZER",
-            account.analyzer.url.as_str(),
-        )],
-        &[],
-    ));
+    let throttling_port: u16 = throttling
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("proxy port");
+    let compute = stubs_compute::ComputeStubs::start(throttling_port);
+    let mut throttled_env = vec![(
+        "AWS_ENDPOINT_URL_ACCESSANALYZER",
+        account.analyzer.url.as_str(),
+    )];
+    throttled_env.extend(compute.env());
+    let throttled_report = report(&scan(&throttling.url, &throttled_env, &[]));
     let throttled_count = throttled.load(std::sync::atomic::Ordering::SeqCst);
     assert!(
         throttled_count > 50,
@@ -416,7 +428,7 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
 
     // (c) KMS refusing every call: KMS checks report `error`, everything else is unchanged.
     let kms = access_denied_json_stub();
-    let mut denied_env = services.to_vec();
+    let mut denied_env = services.clone();
     denied_env.push(("AWS_ENDPOINT_URL_KMS", kms.url.as_str()));
     let denied = report(&scan(&moto.url, &denied_env, &[]));
     let is_kms = |f: &&Value| {
