@@ -179,15 +179,16 @@ fn expected_fails_path() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/expected-fails.txt")
 }
 
-/// Read actions only: Query `Action`s and JSON targets named List*/Get*/Describe*/
-/// Generate*Report or GetCallerIdentity; REST calls (S3, s3control, GuardDuty, Access
-/// Analyzer) as GET or HEAD.
+/// Read actions only: Query `Action`s and JSON targets named List*/Get*/BatchGet*/
+/// Describe*/Generate*Report or GetCallerIdentity; REST calls (S3, s3control, GuardDuty,
+/// Access Analyzer) as GET or HEAD.
 fn is_read(method: &str, action: &str) -> bool {
     if action.is_empty() {
         return method == "GET" || method == "HEAD";
     }
     action.starts_with("List")
         || action.starts_with("Get")
+        || action.starts_with("BatchGet")
         || action.starts_with("Describe")
         || (action.starts_with("Generate") && action.ends_with("Report"))
 }
