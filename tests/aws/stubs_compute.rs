@@ -1,5 +1,5 @@
-//! Side services for the compute collectors (Lambda, ECR, ECS, EKS, EFS, Backup) where
-//! moto lacks a call the collector makes. Included by `tests/aws_moto.rs`.
+//! Side services standing in for calls moto lacks: Lambda's ListFunctionUrlConfigs and
+//! AWS Backup's GetBackupVaultAccessPolicy. Included by `tests/aws_moto.rs`.
 
 use crate::harness::{Message, Reply, Stub, forward};
 
