@@ -118,3 +118,42 @@ fn every_declared_kind_has_a_collector_and_no_collector_emits_an_undeclared_kind
         );
     }
 }
+
+/// `docs/aws.md` lists, for each AWS collector module, every API operation it calls (the
+/// permissions a least-privilege policy needs).
+#[test]
+fn docs_aws_lists_every_operation_each_collector_calls() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/aws.md")).expect("docs/aws.md");
+    let ops = regex::Regex::new(r"\.((?:list|get|describe|batch_get|generate)_[a-z_0-9]+)\(\)")
+        .expect("regex");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("src/collect/aws")).expect("read dir") {
+        let path = entry.expect("entry").path();
+        let module = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path).expect("read");
+        let called: std::collections::BTreeSet<String> = ops
+            .captures_iter(&text)
+            .map(|c| c[1].replace('_', ""))
+            .collect();
+        if called.is_empty() {
+            continue;
+        }
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{module}` |")))
+            .unwrap_or_else(|| panic!("docs/aws.md has no row for src/collect/aws/{module}.rs"))
+            .to_lowercase();
+        for op in &called {
+            assert!(
+                row.contains(op.as_str()),
+                "docs/aws.md: the `{module}` row does not list the operation it calls ({op})"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} operations found");
+}

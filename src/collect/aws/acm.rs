@@ -124,10 +124,14 @@ fn detail(data: &mut Map<String, Value>, d: &aws_sdk_acm::types::CertificateDeta
     if let Some(v) = d.renewal_eligibility() {
         data.insert("renewal_eligibility".into(), json!(v.as_str()));
     }
-    if let Some(v) = d
+    // ACM no longer lets new certificates opt out of certificate transparency logging
+    // (hence the SDK's deprecation), but certificates issued with the opt-out keep it
+    // until they are renewed, so the preference is still worth reading.
+    #[allow(deprecated)]
+    let preference = d
         .options()
-        .and_then(|o| o.certificate_transparency_logging_preference())
-    {
+        .and_then(|o| o.certificate_transparency_logging_preference());
+    if let Some(v) = preference {
         data.insert("transparency_logging".into(), json!(v.as_str()));
     }
 }
