@@ -195,6 +195,9 @@ fn outcome(rep: &Value) -> Vec<(String, String, String)> {
     v
 }
 
+/// The comment heading tests/aws/expected-fails.txt.
+const EXPECTED_HEADER: &str = "# Every failing finding of the seeded moto account: check id, region (global for\n# account-wide resources), resource name. Regenerate with MAMORI_UPDATE_EXPECTED=1 and\n# review the diff.\n";
+
 fn expected_fails_path() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aws/expected-fails.txt")
 }
@@ -356,10 +359,10 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         seeded_bad >= 20,
         "seeded bad resources missing: {seeded_bad}"
     );
-    // Completeness and the exact list need the checks the list was made with; a build
-    // with fewer checks (a branch without the full AWS check set) only reports them.
+    // Every check the expected list names is built in (the list and the checks change
+    // together), and every bad resource fails at least one check.
     let listed_checks: BTreeSet<String> = std::fs::read_to_string(expected_fails_path())
-        .unwrap_or_default()
+        .expect("tests/aws/expected-fails.txt")
         .lines()
         .filter_map(|l| l.split(' ').next())
         .filter(|c| !c.is_empty() && !c.starts_with('#'))
@@ -369,18 +372,15 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         .iter()
         .filter(|c| !loaded.contains(c.as_str()))
         .collect();
-    if missing.is_empty() {
-        let unreported: Vec<_> = bad.difference(&failing_names).collect();
-        assert!(
-            unreported.is_empty(),
-            "bad resources without a failing finding: {unreported:?}"
-        );
-    } else {
-        eprintln!(
-            "NOTICE: {} checks of tests/aws/expected-fails.txt are not built in ({missing:?}); completeness and the exact list not asserted",
-            missing.len()
-        );
-    }
+    assert!(
+        missing.is_empty(),
+        "checks named in tests/aws/expected-fails.txt that this build does not have: {missing:?}"
+    );
+    let unreported: Vec<_> = bad.difference(&failing_names).collect();
+    assert!(
+        unreported.is_empty(),
+        "bad resources without a failing finding: {unreported:?}"
+    );
     let limits: BTreeSet<(&str, &str)> = EMULATOR_LIMITS.iter().map(|(c, n, _)| (*c, *n)).collect();
     let good_fails: Vec<_> = fails
         .iter()
@@ -399,31 +399,37 @@ fn scan_of_a_seeded_account_reports_every_bad_resource_and_no_good_one() {
         "good resources not evaluated: {good_errors:#?}"
     );
 
-    // The exact failing set, for the checks loaded in this build.
-    let mut actual: Vec<String> = fails.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    // The exact failing set: (check, region, resource name) of every failing finding.
+    // Names, not ids: moto makes up new instance, group and volume ids on every run.
+    let mut actual: Vec<String> = with_status(&r, "fail")
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["check_id"].as_str().unwrap_or_default(),
+                f["resource"]["region"].as_str().unwrap_or("global"),
+                name(f)
+            )
+        })
+        .collect();
     actual.sort();
     if std::env::var_os("MAMORI_UPDATE_EXPECTED").is_some() {
-        std::fs::write(expected_fails_path(), actual.join("\n") + "\n")
-            .expect("write expected fails");
+        std::fs::write(
+            expected_fails_path(),
+            EXPECTED_HEADER.to_string() + &actual.join("\n") + "\n",
+        )
+        .expect("write expected fails");
     }
     let expected_text =
         std::fs::read_to_string(expected_fails_path()).expect("tests/aws/expected-fails.txt");
     let expected: Vec<String> = expected_text
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .filter(|l| l.split(' ').next().is_some_and(|c| loaded.contains(c)))
         .map(str::to_string)
         .collect();
-    if missing.is_empty() {
-        assert_eq!(
-            actual, expected,
-            "failing (check, resource) pairs differ from tests/aws/expected-fails.txt (regenerate with MAMORI_UPDATE_EXPECTED=1 and review)"
-        );
-    } else if actual != expected {
-        eprintln!(
-            "NOTICE: with this build's checks the failing set differs from the list:\n  actual:   {actual:?}\n  expected: {expected:?}"
-        );
-    }
+    assert_eq!(
+        actual, expected,
+        "failing (check, region, resource) triples differ from tests/aws/expected-fails.txt (regenerate with MAMORI_UPDATE_EXPECTED=1 and review the diff)"
+    );
 
     // Under heavy throttling (every third call refused with its protocol's throttling
     // error) the scan reports exactly what the clean one did.
