@@ -48,6 +48,12 @@ const EMULATOR_LIMITS: &[(&str, &str, &str)] = &[
         "good-bucket-logs-eu",
         "moto: no MFADelete in GetBucketVersioning",
     ),
+    // moto's REST API stages never carry a clientCertificateId (UpdateStage ignores it).
+    (
+        "aws-apigateway-stage-client-certificate-missing",
+        "good-api/prod",
+        "moto: no clientCertificateId in GetStages",
+    ),
 ];
 
 /// Access Analyzer is not emulated by moto: this stub answers `ListAnalyzers` with one
