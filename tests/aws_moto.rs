@@ -59,6 +59,18 @@ const EMULATOR_LIMITS: &[(&str, &str, &str)] = &[
         "good-cluster",
         "moto: parameter groups cannot be modified",
     ),
+    // moto's REST API stages never carry a clientCertificateId (UpdateStage ignores it).
+    (
+        "aws-apigateway-stage-client-certificate-missing",
+        "good-api/prod",
+        "moto: no clientCertificateId in GetStages",
+    ),
+    // moto's GetDNSSEC answers NOT_SIGNING for every zone (no EnableHostedZoneDNSSEC).
+    (
+        "aws-route53-zone-dnssec-disabled",
+        "good-zone.example.com",
+        "moto: GetDNSSEC is always NOT_SIGNING",
+    ),
 ];
 
 /// Access Analyzer is not emulated by moto: this stub answers `ListAnalyzers` with one
