@@ -122,6 +122,10 @@ pub struct CompactFindings {
     rows: Vec<Row>,
     text: String,
     spans: Vec<(u32, u32)>,
+    /// Message texts by hash, to the index in `spans` of their first copy: a text that
+    /// many findings share (a check whose message names the account, not the resource)
+    /// is kept once.
+    text_index: FxHashMap<u64, u32>,
     names: String,
     interned: Vec<Box<str>>,
     intern_index: FxHashMap<Box<str>, u32>,
@@ -150,6 +154,7 @@ impl CompactFindings {
             rows: Vec::new(),
             text: String::new(),
             spans: Vec::new(),
+            text_index: FxHashMap::default(),
             names: String::new(),
             interned: Vec::new(),
             intern_index: FxHashMap::default(),
@@ -219,9 +224,21 @@ impl CompactFindings {
                 MISSING | i
             }
             Message::Text(t) => {
+                let hash = {
+                    use std::hash::{BuildHasher, Hasher};
+                    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+                    h.write(t.as_bytes());
+                    h.finish()
+                };
+                if let Some(&i) = self.text_index.get(&hash)
+                    && self.span(self.spans[i as usize]) == t
+                {
+                    return TEXT | i;
+                }
                 let span = self.put_text(&t);
                 let i = u32::try_from(self.spans.len()).unwrap_or(0);
                 self.spans.push(span);
+                self.text_index.entry(hash).or_insert(i);
                 TEXT | i
             }
         }

@@ -1028,9 +1028,9 @@ fn duration(text: &str) -> Option<TimeDelta> {
 /// the checks' `matches()` does, compiled or not.
 pub fn is_match(text: &str, re: &str) -> Result<bool, regex::Error> {
     use std::cell::RefCell;
-    use std::collections::HashMap;
     thread_local! {
-        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<rustc_hash::FxHashMap<String, regex::Regex>> =
+            RefCell::new(rustc_hash::FxHashMap::default());
     }
     CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
