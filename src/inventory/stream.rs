@@ -300,7 +300,6 @@ pub fn resources(
             })?;
         }
     }
-    drop(element);
     if !pending.is_empty() {
         batch(pending);
     }

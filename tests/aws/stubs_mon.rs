@@ -184,6 +184,7 @@ pub fn macie_stub(seeded: bool) -> Stub {
 /// every requested account with every scan type `DISABLED`, shaped as the API reference's
 /// BatchGetAccountStatus response
 /// (https://docs.aws.amazon.com/inspector/v2/APIReference/API_BatchGetAccountStatus.html).
+#[allow(dead_code)] // used by tests/aws_org.rs, not by every test that includes this file
 pub fn inspector2_disabled_stub() -> Stub {
     Stub::start(|req: &Message| {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();

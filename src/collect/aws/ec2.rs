@@ -62,14 +62,7 @@ fn arn(ctx: &Ctx, region: &str, what: &str) -> String {
 }
 
 fn tags(list: &[Tag]) -> BTreeMap<String, String> {
-    list.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_string(),
-                t.value().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect()
+    super::tag_map(list.iter().map(|t| (t.key(), t.value())))
 }
 
 /// Protocol names as the checks read them.

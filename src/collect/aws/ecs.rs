@@ -89,16 +89,7 @@ async fn clusters(ctx: &Ctx, region: &str, c: &aws_sdk_ecs::Client, pb: &indicat
                 {
                     data.insert("container_insights".into(), json!(v));
                 }
-                let tags = cl
-                    .tags()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            t.key()?.to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        ))
-                    })
-                    .collect();
+                let tags = super::tag_map(cl.tags().iter().map(|t| (t.key(), t.value())));
                 ctx.push(
                     ctx.resource(CLUSTER, arn, &Value::Object(data))
                         .named(name)

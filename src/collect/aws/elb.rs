@@ -9,6 +9,10 @@ use serde_json::{Map, Value, json};
 use super::errors::{Op, ts};
 use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
 
+/// Per negotiation policy name: the TLS protocols it enables and the predefined policy
+/// it was made from.
+type Negotiation = HashMap<String, (Vec<String>, Option<String>)>;
+
 super::clients::sdk_client!("elasticloadbalancing", aws_sdk_elasticloadbalancing);
 
 /// Run by every account scan in every region.
@@ -141,8 +145,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
             }
             // The TLS protocols each negotiation policy enables (`Protocol-<name>`
             // attributes set to true) and the predefined policy it was made from.
-            let negotiation: Option<HashMap<String, (Vec<String>, Option<String>)>> = match policies
-            {
+            let negotiation: Option<Negotiation> = match policies {
                 None => Some(HashMap::new()),
                 Some(Ok(o)) => Some(
                     o.policy_descriptions()

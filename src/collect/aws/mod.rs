@@ -34,6 +34,17 @@ macro_rules! declare_services {
 }
 with_aws_services!(declare_services);
 
+/// A resource's tags from the SDK's (key, value) pairs. A tag without a key is dropped; a
+/// missing value is the empty string, which is what AWS stores for a tag given no value.
+pub(crate) fn tag_map<'a>(
+    pairs: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+        .collect()
+}
+
 use std::sync::Mutex;
 
 use futures::future::BoxFuture;

@@ -81,16 +81,7 @@ async fn instances(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
                 .filter_map(|g| g.vpc_security_group_id())
                 .collect();
             data.insert("vpc_security_group_ids".into(), json!(sgs));
-            let tags = d
-                .tag_list()
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.key()?.to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect();
+            let tags = super::tag_map(d.tag_list().iter().map(|t| (t.key(), t.value())));
             ctx.push(
                 ctx.resource(INSTANCE, arn, &Value::Object(data))
                     .named(id)

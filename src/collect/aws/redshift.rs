@@ -161,16 +161,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                 }
                 Err(e) => op("DescribeLoggingStatus").fail(ctx, &e, Some(&arn)),
             }
-            let tags = cl
-                .tags()
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.key()?.to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect();
+            let tags = super::tag_map(cl.tags().iter().map(|t| (t.key(), t.value())));
             ctx.push(
                 ctx.resource(CLUSTER, arn, &Value::Object(data))
                     .named(id)

@@ -106,16 +106,7 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
                 }
                 Err(e) => op("GetResourcePolicy").fail(ctx, &e, Some(arn)),
             }
-            let tags = s
-                .tags()
-                .iter()
-                .filter_map(|t| {
-                    Some((
-                        t.key()?.to_string(),
-                        t.value().unwrap_or_default().to_string(),
-                    ))
-                })
-                .collect();
+            let tags = super::tag_map(s.tags().iter().map(|t| (t.key(), t.value())));
             ctx.push(
                 ctx.resource(SECRET, arn, &Value::Object(data))
                     .named(name)
