@@ -1,13 +1,12 @@
 //! Certificate Manager, per region: certificates of every key type with their validity,
 //! key, status, use and transparency logging preference.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use aws_sdk_acm::types::{Filters, KeyAlgorithm};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("acm", aws_sdk_acm);
 
@@ -60,33 +59,29 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     }
     let c = &c;
     let pb = &pb;
-    let done: Vec<()> = futures::stream::iter(arns)
-        .map(|arn| async move {
-            pb.inc(1);
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            let mut name = arn.clone();
-            match c.describe_certificate().certificate_arn(&arn).send().await {
-                Ok(o) => {
-                    if let Some(d) = o.certificate() {
-                        if let Some(v) = d.domain_name() {
-                            name = v.to_string();
-                        }
-                        detail(&mut data, d);
+    super::each_item(arns, |arn| async move {
+        pb.inc(1);
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        let mut name = arn.clone();
+        match c.describe_certificate().certificate_arn(&arn).send().await {
+            Ok(o) => {
+                if let Some(d) = o.certificate() {
+                    if let Some(v) = d.domain_name() {
+                        name = v.to_string();
                     }
+                    detail(&mut data, d);
                 }
-                Err(e) => op("DescribeCertificate").fail(ctx, &e, Some(&arn)),
             }
-            ctx.push(
-                ctx.resource(CERTIFICATE, arn, &Value::Object(data))
-                    .named(name)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("DescribeCertificate").fail(ctx, &e, Some(&arn)),
+        }
+        ctx.push(
+            ctx.resource(CERTIFICATE, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }
 

@@ -2,13 +2,12 @@
 //! policy and methods (one `GetResources` listing per API, methods embedded), and each of
 //! its stages with logging, tracing, web ACL, client certificate and cache settings.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use aws_sdk_apigateway::types::{RestApi, Stage};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit, policy};
+use super::{Ctx, Service, Unit, policy};
 
 super::clients::sdk_client!("apigateway", aws_sdk_apigateway);
 
@@ -43,92 +42,88 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     }
     let c = &c;
     let pb = &pb;
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|api| async move {
-            let Some(id) = api.id().map(str::to_string) else {
-                op("GetRestApis", &[REST_API, STAGE]).missing_id(ctx, "id");
-                return;
-            };
-            let arn = format!("arn:{}:apigateway:{region}::/restapis/{id}", ctx.partition);
-            let name = api.name().unwrap_or(&id).to_string();
-            let mut data = rest_api(ctx, region, &arn, &api);
-            pb.inc(1);
-            let (stages, methods) = futures::join!(c.get_stages().rest_api_id(&id).send(), async {
-                let mut out = Vec::new();
-                let pages = c
-                    .get_resources()
-                    .rest_api_id(&id)
-                    .embed("methods")
-                    .limit(500)
-                    .into_paginator()
-                    .send();
-                let complete = super::errors::each_page(
-                    ctx,
-                    &op("GetResources", &[REST_API]),
-                    Some(&arn),
-                    pb,
-                    pages,
-                    |p| out.extend(p.items.unwrap_or_default()),
-                )
-                .await;
-                complete.then_some(out)
-            },);
-            if let Some(resources) = methods {
-                let mut list = Vec::new();
-                for r in &resources {
-                    let path = r.path().unwrap_or_default();
-                    let mut verbs: Vec<_> = r.resource_methods().into_iter().flatten().collect();
-                    verbs.sort_by(|a, b| a.0.cmp(b.0));
-                    for (verb, m) in verbs {
-                        let mut e = Map::new();
-                        e.insert("path".into(), json!(path));
-                        e.insert("http_method".into(), json!(m.http_method().unwrap_or(verb)));
-                        if let Some(v) = m.authorization_type() {
-                            e.insert("authorization_type".into(), json!(v));
-                        }
-                        if let Some(v) = m.authorizer_id() {
-                            e.insert("authorizer_id".into(), json!(v));
-                        }
-                        if let Some(v) = m.api_key_required() {
-                            e.insert("api_key_required".into(), json!(v));
-                        }
-                        list.push(Value::Object(e));
+    super::each_item(all, |api| async move {
+        let Some(id) = api.id().map(str::to_string) else {
+            op("GetRestApis", &[REST_API, STAGE]).missing_id(ctx, "id");
+            return;
+        };
+        let arn = format!("arn:{}:apigateway:{region}::/restapis/{id}", ctx.partition);
+        let name = api.name().unwrap_or(&id).to_string();
+        let mut data = rest_api(ctx, region, &arn, &api);
+        pb.inc(1);
+        let (stages, methods) = futures::join!(c.get_stages().rest_api_id(&id).send(), async {
+            let mut out = Vec::new();
+            let pages = c
+                .get_resources()
+                .rest_api_id(&id)
+                .embed("methods")
+                .limit(500)
+                .into_paginator()
+                .send();
+            let complete = super::errors::each_page(
+                ctx,
+                &op("GetResources", &[REST_API]),
+                Some(&arn),
+                pb,
+                pages,
+                |p| out.extend(p.items.unwrap_or_default()),
+            )
+            .await;
+            complete.then_some(out)
+        },);
+        if let Some(resources) = methods {
+            let mut list = Vec::new();
+            for r in &resources {
+                let path = r.path().unwrap_or_default();
+                let mut verbs: Vec<_> = r.resource_methods().into_iter().flatten().collect();
+                verbs.sort_by(|a, b| a.0.cmp(b.0));
+                for (verb, m) in verbs {
+                    let mut e = Map::new();
+                    e.insert("path".into(), json!(path));
+                    e.insert("http_method".into(), json!(m.http_method().unwrap_or(verb)));
+                    if let Some(v) = m.authorization_type() {
+                        e.insert("authorization_type".into(), json!(v));
                     }
-                }
-                data.insert("methods".into(), Value::Array(list));
-            }
-            let endpoint_types = data.get("endpoint_types").cloned();
-            match stages {
-                Ok(o) => {
-                    for s in o.item() {
-                        let Some(stage_name) = s.stage_name() else {
-                            op("GetStages", &[STAGE]).missing_id(ctx, "stageName");
-                            continue;
-                        };
-                        let stage_arn = format!("{arn}/stages/{stage_name}");
-                        let mut sd = stage(&stage_arn, &id, &name, s);
-                        if let Some(t) = &endpoint_types {
-                            sd.insert("endpoint_types".into(), t.clone());
-                        }
-                        ctx.push(
-                            ctx.resource(STAGE, stage_arn, &Value::Object(sd))
-                                .named(format!("{name}/{stage_name}"))
-                                .in_region(region),
-                        );
+                    if let Some(v) = m.authorizer_id() {
+                        e.insert("authorizer_id".into(), json!(v));
                     }
+                    if let Some(v) = m.api_key_required() {
+                        e.insert("api_key_required".into(), json!(v));
+                    }
+                    list.push(Value::Object(e));
                 }
-                Err(e) => op("GetStages", &[STAGE]).fail(ctx, &e, Some(&arn)),
             }
-            ctx.push(
-                ctx.resource(REST_API, arn, &Value::Object(data))
-                    .named(name)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            data.insert("methods".into(), Value::Array(list));
+        }
+        let endpoint_types = data.get("endpoint_types").cloned();
+        match stages {
+            Ok(o) => {
+                for s in o.item() {
+                    let Some(stage_name) = s.stage_name() else {
+                        op("GetStages", &[STAGE]).missing_id(ctx, "stageName");
+                        continue;
+                    };
+                    let stage_arn = format!("{arn}/stages/{stage_name}");
+                    let mut sd = stage(&stage_arn, &id, &name, s);
+                    if let Some(t) = &endpoint_types {
+                        sd.insert("endpoint_types".into(), t.clone());
+                    }
+                    ctx.push(
+                        ctx.resource(STAGE, stage_arn, &Value::Object(sd))
+                            .named(format!("{name}/{stage_name}"))
+                            .in_region(region),
+                    );
+                }
+            }
+            Err(e) => op("GetStages", &[STAGE]).fail(ctx, &e, Some(&arn)),
+        }
+        ctx.push(
+            ctx.resource(REST_API, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }
 

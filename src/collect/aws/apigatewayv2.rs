@@ -2,13 +2,12 @@
 //! authorization, and each of its stages with access logging, execution logging (WebSocket)
 //! and client certificate.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use aws_sdk_apigatewayv2::types::{Api, Route, RouteSettings, Stage};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("apigatewayv2", aws_sdk_apigatewayv2);
 
@@ -86,69 +85,65 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         pb.finish_and_clear();
         return;
     };
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|a| async move {
-            let Some(id) = a.api_id().map(str::to_string) else {
-                op("GetApis", &[API, STAGE]).missing_id(ctx, "ApiId");
-                return;
+    super::each_item(all, |a| async move {
+        let Some(id) = a.api_id().map(str::to_string) else {
+            op("GetApis", &[API, STAGE]).missing_id(ctx, "ApiId");
+            return;
+        };
+        let arn = format!("arn:{}:apigateway:{region}::/apis/{id}", ctx.partition);
+        let name = a.name().unwrap_or(&id).to_string();
+        let protocol = a.protocol_type().map(|p| p.as_str().to_string());
+        let mut data = api(&arn, &a);
+        let id = id.as_str();
+        let (routes_op, stages_op) = (op("GetRoutes", &[API]), op("GetStages", &[STAGE]));
+        let (routes, stages) = futures::join!(
+            all_pages(ctx, &routes_op, Some(&arn), pb, |token| async move {
+                c.get_routes()
+                    .api_id(id)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.next_token))
+            }),
+            all_pages(ctx, &stages_op, Some(&arn), pb, |token| async move {
+                c.get_stages()
+                    .api_id(id)
+                    .max_results("500")
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.next_token))
+            }),
+        );
+        if let Some(routes) = routes {
+            let mut list: Vec<Value> = routes.iter().map(route).collect();
+            list.sort_by(|x, y| x["route_key"].to_string().cmp(&y["route_key"].to_string()));
+            data.insert("routes".into(), Value::Array(list));
+        }
+        for s in stages.into_iter().flatten() {
+            let Some(stage_name) = s.stage_name() else {
+                op("GetStages", &[STAGE]).missing_id(ctx, "StageName");
+                continue;
             };
-            let arn = format!("arn:{}:apigateway:{region}::/apis/{id}", ctx.partition);
-            let name = a.name().unwrap_or(&id).to_string();
-            let protocol = a.protocol_type().map(|p| p.as_str().to_string());
-            let mut data = api(&arn, &a);
-            let id = id.as_str();
-            let (routes_op, stages_op) = (op("GetRoutes", &[API]), op("GetStages", &[STAGE]));
-            let (routes, stages) = futures::join!(
-                all_pages(ctx, &routes_op, Some(&arn), pb, |token| async move {
-                    c.get_routes()
-                        .api_id(id)
-                        .max_results("500")
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
-                }),
-                all_pages(ctx, &stages_op, Some(&arn), pb, |token| async move {
-                    c.get_stages()
-                        .api_id(id)
-                        .max_results("500")
-                        .set_next_token(token)
-                        .send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
-                }),
-            );
-            if let Some(routes) = routes {
-                let mut list: Vec<Value> = routes.iter().map(route).collect();
-                list.sort_by(|x, y| x["route_key"].to_string().cmp(&y["route_key"].to_string()));
-                data.insert("routes".into(), Value::Array(list));
-            }
-            for s in stages.into_iter().flatten() {
-                let Some(stage_name) = s.stage_name() else {
-                    op("GetStages", &[STAGE]).missing_id(ctx, "StageName");
-                    continue;
-                };
-                let stage_arn = format!("{arn}/stages/{stage_name}");
-                let mut sd = stage(&stage_arn, id, &name, &s);
-                if let Some(p) = &protocol {
-                    sd.insert("protocol_type".into(), json!(p));
-                }
-                ctx.push(
-                    ctx.resource(STAGE, stage_arn, &Value::Object(sd))
-                        .named(format!("{name}/{stage_name}"))
-                        .in_region(region),
-                );
+            let stage_arn = format!("{arn}/stages/{stage_name}");
+            let mut sd = stage(&stage_arn, id, &name, &s);
+            if let Some(p) = &protocol {
+                sd.insert("protocol_type".into(), json!(p));
             }
             ctx.push(
-                ctx.resource(API, arn, &Value::Object(data))
-                    .named(name)
+                ctx.resource(STAGE, stage_arn, &Value::Object(sd))
+                    .named(format!("{name}/{stage_name}"))
                     .in_region(region),
             );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+        }
+        ctx.push(
+            ctx.resource(API, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }
 

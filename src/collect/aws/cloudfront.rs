@@ -1,13 +1,12 @@
 //! CloudFront, once per account (a global service): distributions with their origins,
 //! cache behaviors, viewer certificate, logging and web ACL.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use aws_sdk_cloudfront::types::{DistributionConfig, Origin};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("cloudfront", aws_sdk_cloudfront);
 
@@ -45,58 +44,54 @@ pub(crate) async fn collect(ctx: &Ctx) {
     }
     let c = &c;
     let pb = &pb;
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|d| async move {
-            let id = d.id().to_string();
-            if id.is_empty() {
-                op("ListDistributions").missing_id(ctx, "Id");
-                return;
-            }
-            let arn = if d.arn().is_empty() {
-                format!(
-                    "arn:{}:cloudfront::{}:distribution/{id}",
-                    ctx.partition, ctx.account
-                )
-            } else {
-                d.arn().to_string()
-            };
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            data.insert("id".into(), json!(id));
-            data.insert("domain_name".into(), json!(d.domain_name()));
-            data.insert("status".into(), json!(d.status()));
-            if let Some(t) = ts(d.last_modified_time()) {
-                data.insert("last_modified".into(), json!(t));
-            }
-            pb.inc(1);
-            match c.get_distribution_config().id(&id).send().await {
-                Ok(o) => match o.distribution_config() {
-                    Some(cfg) => config(&mut data, cfg),
-                    None => op("GetDistributionConfig").fail_with(
-                        ctx,
-                        "MissingConfig",
-                        "GetDistributionConfig returned no DistributionConfig",
-                        Some(&arn),
-                    ),
-                },
-                Err(e) => op("GetDistributionConfig").fail(ctx, &e, Some(&arn)),
-            }
-            let name = data
-                .get("aliases")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| id.clone());
-            ctx.push(
-                ctx.resource(DISTRIBUTION, arn, &Value::Object(data))
-                    .named(name),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+    super::each_item(all, |d| async move {
+        let id = d.id().to_string();
+        if id.is_empty() {
+            op("ListDistributions").missing_id(ctx, "Id");
+            return;
+        }
+        let arn = if d.arn().is_empty() {
+            format!(
+                "arn:{}:cloudfront::{}:distribution/{id}",
+                ctx.partition, ctx.account
+            )
+        } else {
+            d.arn().to_string()
+        };
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        data.insert("id".into(), json!(id));
+        data.insert("domain_name".into(), json!(d.domain_name()));
+        data.insert("status".into(), json!(d.status()));
+        if let Some(t) = ts(d.last_modified_time()) {
+            data.insert("last_modified".into(), json!(t));
+        }
+        pb.inc(1);
+        match c.get_distribution_config().id(&id).send().await {
+            Ok(o) => match o.distribution_config() {
+                Some(cfg) => config(&mut data, cfg),
+                None => op("GetDistributionConfig").fail_with(
+                    ctx,
+                    "MissingConfig",
+                    "GetDistributionConfig returned no DistributionConfig",
+                    Some(&arn),
+                ),
+            },
+            Err(e) => op("GetDistributionConfig").fail(ctx, &e, Some(&arn)),
+        }
+        let name = data
+            .get("aliases")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| id.clone());
+        ctx.push(
+            ctx.resource(DISTRIBUTION, arn, &Value::Object(data))
+                .named(name),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }
 

@@ -6,13 +6,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_ec2::types::{ImageAttributeName, IpPermission, SnapshotAttributeName, Tag};
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use crate::collect::CollectError;
 
 use super::errors::{self, Op, put_present, ts};
-use super::{Clients, Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Clients, Ctx, Service, Unit};
 
 super::clients::sdk_client!("ec2", aws_sdk_ec2);
 
@@ -379,56 +378,52 @@ async fn snapshots(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indica
     {
         return;
     }
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|s| async move {
-            let Some(id) = s.snapshot_id().map(str::to_string) else {
-                op("DescribeSnapshots").missing_id(ctx, "SnapshotId");
-                return;
-            };
-            let rid = arn(ctx, region, &format!("snapshot/{id}"));
-            let t = tags(s.tags());
-            let mut data = Map::new();
-            data.insert("snapshot_id".into(), json!(id));
-            if let Some(v) = s.volume_id() {
-                data.insert("volume_id".into(), json!(v));
+    super::each_item(all, |s| async move {
+        let Some(id) = s.snapshot_id().map(str::to_string) else {
+            op("DescribeSnapshots").missing_id(ctx, "SnapshotId");
+            return;
+        };
+        let rid = arn(ctx, region, &format!("snapshot/{id}"));
+        let t = tags(s.tags());
+        let mut data = Map::new();
+        data.insert("snapshot_id".into(), json!(id));
+        if let Some(v) = s.volume_id() {
+            data.insert("volume_id".into(), json!(v));
+        }
+        if let Some(v) = s.encrypted() {
+            data.insert("encrypted".into(), json!(v));
+        }
+        if let Some(t) = s.start_time().and_then(ts) {
+            data.insert("started".into(), json!(t));
+        }
+        pb.inc(1);
+        match c
+            .describe_snapshot_attribute()
+            .snapshot_id(&id)
+            .attribute(SnapshotAttributeName::CreateVolumePermission)
+            .send()
+            .await
+        {
+            Ok(a) => {
+                let perms = a.create_volume_permissions();
+                let public = perms
+                    .iter()
+                    .any(|p| p.group().is_some_and(|g| g.as_str() == "all"));
+                let users: Vec<&str> = perms.iter().filter_map(|p| p.user_id()).collect();
+                data.insert("public".into(), json!(public));
+                data.insert("shared_with_accounts".into(), json!(users));
             }
-            if let Some(v) = s.encrypted() {
-                data.insert("encrypted".into(), json!(v));
-            }
-            if let Some(t) = s.start_time().and_then(ts) {
-                data.insert("started".into(), json!(t));
-            }
-            pb.inc(1);
-            match c
-                .describe_snapshot_attribute()
-                .snapshot_id(&id)
-                .attribute(SnapshotAttributeName::CreateVolumePermission)
-                .send()
-                .await
-            {
-                Ok(a) => {
-                    let perms = a.create_volume_permissions();
-                    let public = perms
-                        .iter()
-                        .any(|p| p.group().is_some_and(|g| g.as_str() == "all"));
-                    let users: Vec<&str> = perms.iter().filter_map(|p| p.user_id()).collect();
-                    data.insert("public".into(), json!(public));
-                    data.insert("shared_with_accounts".into(), json!(users));
-                }
-                Err(e) => op("DescribeSnapshotAttribute").fail(ctx, &e, Some(&rid)),
-            }
-            let name = t.get("Name").cloned().unwrap_or_else(|| id.clone());
-            ctx.push(
-                ctx.resource(SNAPSHOT, rid, &Value::Object(data))
-                    .named(name)
-                    .in_region(region)
-                    .with_tags(t),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("DescribeSnapshotAttribute").fail(ctx, &e, Some(&rid)),
+        }
+        let name = t.get("Name").cloned().unwrap_or_else(|| id.clone());
+        ctx.push(
+            ctx.resource(SNAPSHOT, rid, &Value::Object(data))
+                .named(name)
+                .in_region(region)
+                .with_tags(t),
+        );
+    })
+    .await;
 }
 
 async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::ProgressBar) {
@@ -446,61 +441,57 @@ async fn images(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif
             return;
         }
     };
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|i| async move {
-            let Some(id) = i.image_id().map(str::to_string) else {
-                op("DescribeImages").missing_id(ctx, "ImageId");
-                return;
-            };
-            let rid = arn(ctx, region, &format!("image/{id}"));
-            let t = tags(i.tags());
-            let mut data = Map::new();
-            data.insert("image_id".into(), json!(id));
-            if let Some(v) = i.public() {
-                data.insert("public".into(), json!(v));
-            }
-            if let Some(s) = i.state() {
-                data.insert("state".into(), json!(s.as_str()));
-            }
-            if let Some(s) = i.creation_date()
-                && let Ok(d) = chrono::DateTime::parse_from_rfc3339(s)
-            {
-                let d = d.with_timezone(&chrono::Utc);
-                data.insert(
-                    "created".into(),
-                    json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                );
-            }
-            pb.inc(1);
-            match c
-                .describe_image_attribute()
-                .image_id(&id)
-                .attribute(ImageAttributeName::LaunchPermission)
-                .send()
-                .await
-            {
-                Ok(a) => {
-                    let users: Vec<&str> = a
-                        .launch_permissions()
-                        .iter()
-                        .filter_map(|p| p.user_id())
-                        .collect();
-                    data.insert("shared_with_accounts".into(), json!(users));
-                }
-                Err(e) => op("DescribeImageAttribute").fail(ctx, &e, Some(&rid)),
-            }
-            let name = i.name().map(str::to_string).unwrap_or_else(|| id.clone());
-            ctx.push(
-                ctx.resource(IMAGE, rid, &Value::Object(data))
-                    .named(name)
-                    .in_region(region)
-                    .with_tags(t),
+    super::each_item(all, |i| async move {
+        let Some(id) = i.image_id().map(str::to_string) else {
+            op("DescribeImages").missing_id(ctx, "ImageId");
+            return;
+        };
+        let rid = arn(ctx, region, &format!("image/{id}"));
+        let t = tags(i.tags());
+        let mut data = Map::new();
+        data.insert("image_id".into(), json!(id));
+        if let Some(v) = i.public() {
+            data.insert("public".into(), json!(v));
+        }
+        if let Some(s) = i.state() {
+            data.insert("state".into(), json!(s.as_str()));
+        }
+        if let Some(s) = i.creation_date()
+            && let Ok(d) = chrono::DateTime::parse_from_rfc3339(s)
+        {
+            let d = d.with_timezone(&chrono::Utc);
+            data.insert(
+                "created".into(),
+                json!(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+        }
+        pb.inc(1);
+        match c
+            .describe_image_attribute()
+            .image_id(&id)
+            .attribute(ImageAttributeName::LaunchPermission)
+            .send()
+            .await
+        {
+            Ok(a) => {
+                let users: Vec<&str> = a
+                    .launch_permissions()
+                    .iter()
+                    .filter_map(|p| p.user_id())
+                    .collect();
+                data.insert("shared_with_accounts".into(), json!(users));
+            }
+            Err(e) => op("DescribeImageAttribute").fail(ctx, &e, Some(&rid)),
+        }
+        let name = i.name().map(str::to_string).unwrap_or_else(|| id.clone());
+        ctx.push(
+            ctx.resource(IMAGE, rid, &Value::Object(data))
+                .named(name)
+                .in_region(region)
+                .with_tags(t),
+        );
+    })
+    .await;
 }
 
 async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::ProgressBar) {

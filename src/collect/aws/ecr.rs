@@ -106,84 +106,80 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let frequency = &frequency;
     let scan_type = scan_type.as_deref();
 
-    let done: Vec<()> = futures::stream::iter(repos)
-        .map(|r| async move {
-            let Some(name) = r.repository_name().map(str::to_string) else {
-                op("DescribeRepositories").missing_id(ctx, "repositoryName");
-                return;
-            };
-            let arn = r.repository_arn().map(str::to_string).unwrap_or_else(|| {
-                format!(
-                    "arn:{}:ecr:{region}:{}:repository/{name}",
-                    ctx.partition, ctx.account
-                )
-            });
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            if let Some(v) = r.repository_uri() {
-                data.insert("uri".into(), json!(v));
+    super::each_item(repos, |r| async move {
+        let Some(name) = r.repository_name().map(str::to_string) else {
+            op("DescribeRepositories").missing_id(ctx, "repositoryName");
+            return;
+        };
+        let arn = r.repository_arn().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "arn:{}:ecr:{region}:{}:repository/{name}",
+                ctx.partition, ctx.account
+            )
+        });
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        if let Some(v) = r.repository_uri() {
+            data.insert("uri".into(), json!(v));
+        }
+        if let Some(t) = r.created_at().and_then(ts) {
+            data.insert("created".into(), json!(t));
+        }
+        if let Some(v) = r.image_tag_mutability() {
+            data.insert("image_tag_mutability".into(), json!(v.as_str()));
+        }
+        if let Some(s) = r.image_scanning_configuration() {
+            data.insert("scan_on_push".into(), json!(s.scan_on_push()));
+        }
+        if let Some(v) = frequency.get(&name) {
+            data.insert("scan_frequency".into(), json!(v));
+        }
+        if let Some(v) = scan_type {
+            data.insert("registry_scan_type".into(), json!(v));
+        }
+        if let Some(e) = r.encryption_configuration() {
+            data.insert(
+                "encryption_type".into(),
+                json!(e.encryption_type().as_str()),
+            );
+            if let Some(k) = e.kms_key() {
+                data.insert("kms_key".into(), json!(k));
             }
-            if let Some(t) = r.created_at().and_then(ts) {
-                data.insert("created".into(), json!(t));
+        }
+        pb.inc(2);
+        let (pol, life) = futures::join!(
+            c.get_repository_policy().repository_name(&name).send(),
+            c.get_lifecycle_policy().repository_name(&name).send(),
+        );
+        match pol {
+            Ok(o) => {
+                if let Some(p) = o.policy_text().and_then(policy::parse) {
+                    data.insert("policy".into(), p);
+                }
             }
-            if let Some(v) = r.image_tag_mutability() {
-                data.insert("image_tag_mutability".into(), json!(v.as_str()));
+            Err(e) if is_code(&e, &["RepositoryPolicyNotFoundException"]) => {
+                data.insert("policy".into(), json!({"statements": []}));
             }
-            if let Some(s) = r.image_scanning_configuration() {
-                data.insert("scan_on_push".into(), json!(s.scan_on_push()));
-            }
-            if let Some(v) = frequency.get(&name) {
-                data.insert("scan_frequency".into(), json!(v));
-            }
-            if let Some(v) = scan_type {
-                data.insert("registry_scan_type".into(), json!(v));
-            }
-            if let Some(e) = r.encryption_configuration() {
+            Err(e) => op("GetRepositoryPolicy").fail(ctx, &e, Some(&arn)),
+        }
+        match life {
+            Ok(o) => {
                 data.insert(
-                    "encryption_type".into(),
-                    json!(e.encryption_type().as_str()),
+                    "lifecycle_policy_present".into(),
+                    json!(o.lifecycle_policy_text().is_some_and(|t| !t.is_empty())),
                 );
-                if let Some(k) = e.kms_key() {
-                    data.insert("kms_key".into(), json!(k));
-                }
             }
-            pb.inc(2);
-            let (pol, life) = futures::join!(
-                c.get_repository_policy().repository_name(&name).send(),
-                c.get_lifecycle_policy().repository_name(&name).send(),
-            );
-            match pol {
-                Ok(o) => {
-                    if let Some(p) = o.policy_text().and_then(policy::parse) {
-                        data.insert("policy".into(), p);
-                    }
-                }
-                Err(e) if is_code(&e, &["RepositoryPolicyNotFoundException"]) => {
-                    data.insert("policy".into(), json!({"statements": []}));
-                }
-                Err(e) => op("GetRepositoryPolicy").fail(ctx, &e, Some(&arn)),
+            Err(e) if is_code(&e, &["LifecyclePolicyNotFoundException"]) => {
+                data.insert("lifecycle_policy_present".into(), json!(false));
             }
-            match life {
-                Ok(o) => {
-                    data.insert(
-                        "lifecycle_policy_present".into(),
-                        json!(o.lifecycle_policy_text().is_some_and(|t| !t.is_empty())),
-                    );
-                }
-                Err(e) if is_code(&e, &["LifecyclePolicyNotFoundException"]) => {
-                    data.insert("lifecycle_policy_present".into(), json!(false));
-                }
-                Err(e) => op("GetLifecyclePolicy").fail(ctx, &e, Some(&arn)),
-            }
-            ctx.push(
-                ctx.resource(REPOSITORY, arn, &Value::Object(data))
-                    .named(name)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("GetLifecyclePolicy").fail(ctx, &e, Some(&arn)),
+        }
+        ctx.push(
+            ctx.resource(REPOSITORY, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }

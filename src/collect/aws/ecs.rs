@@ -1,11 +1,10 @@
 //! ECS, per region: clusters (with their settings) and the latest ACTIVE revision of every
 //! task definition family (with its container definitions).
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("ecs", aws_sdk_ecs);
 
@@ -47,8 +46,9 @@ async fn clusters(ctx: &Ctx, region: &str, c: &aws_sdk_ecs::Client, pb: &indicat
     {
         return;
     }
-    let done: Vec<()> = futures::stream::iter(arns.chunks(CLUSTER_BATCH).map(<[String]>::to_vec))
-        .map(|chunk| async move {
+    super::each_item(
+        arns.chunks(CLUSTER_BATCH).map(<[String]>::to_vec),
+        |chunk| async move {
             pb.inc(1);
             let out = match c
                 .describe_clusters()
@@ -105,11 +105,9 @@ async fn clusters(ctx: &Ctx, region: &str, c: &aws_sdk_ecs::Client, pb: &indicat
                     f.arn(),
                 );
             }
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+        },
+    )
+    .await;
 }
 
 async fn task_definitions(
@@ -144,103 +142,98 @@ async fn task_definitions(
     {
         return;
     }
-    let done: Vec<()> = futures::stream::iter(families)
-        .map(|family| async move {
-            pb.inc(1);
-            // A family name alone names its latest ACTIVE revision.
-            let td = match c
-                .describe_task_definition()
-                .task_definition(&family)
-                .send()
-                .await
-            {
-                Ok(o) => o.task_definition,
-                Err(e) => {
-                    op("DescribeTaskDefinition").fail(ctx, &e, Some(&family));
-                    return;
+    super::each_item(families, |family| async move {
+        pb.inc(1);
+        // A family name alone names its latest ACTIVE revision.
+        let td = match c
+            .describe_task_definition()
+            .task_definition(&family)
+            .send()
+            .await
+        {
+            Ok(o) => o.task_definition,
+            Err(e) => {
+                op("DescribeTaskDefinition").fail(ctx, &e, Some(&family));
+                return;
+            }
+        };
+        let Some(td) = td else {
+            op("DescribeTaskDefinition").missing_id(ctx, "taskDefinition");
+            return;
+        };
+        let Some(arn) = td.task_definition_arn().map(str::to_string) else {
+            op("DescribeTaskDefinition").missing_id(ctx, "taskDefinitionArn");
+            return;
+        };
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        data.insert("family".into(), json!(&family));
+        data.insert("revision".into(), json!(td.revision()));
+        if let Some(v) = td.status() {
+            data.insert("status".into(), json!(v.as_str()));
+        }
+        // networkMode is omitted when the task definition uses the default (bridge on
+        // Linux EC2 instances, NAT on Windows); see the RegisterTaskDefinition docs.
+        if let Some(v) = td.network_mode() {
+            data.insert("network_mode".into(), json!(v.as_str()));
+        }
+        if let Some(v) = td.pid_mode() {
+            data.insert("pid_mode".into(), json!(v.as_str()));
+        }
+        if let Some(v) = td.task_role_arn() {
+            data.insert("task_role_arn".into(), json!(v));
+        }
+        if let Some(v) = td.execution_role_arn() {
+            data.insert("execution_role_arn".into(), json!(v));
+        }
+        let compat: Vec<&str> = td
+            .requires_compatibilities()
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        data.insert("requires_compatibilities".into(), json!(compat));
+        if let Some(t) = td.registered_at().and_then(ts) {
+            data.insert("registered".into(), json!(t));
+        }
+        let containers: Vec<Value> = td
+            .container_definitions()
+            .iter()
+            .map(|cd| {
+                let mut m = Map::new();
+                if let Some(v) = cd.name() {
+                    m.insert("name".into(), json!(v));
                 }
-            };
-            let Some(td) = td else {
-                op("DescribeTaskDefinition").missing_id(ctx, "taskDefinition");
-                return;
-            };
-            let Some(arn) = td.task_definition_arn().map(str::to_string) else {
-                op("DescribeTaskDefinition").missing_id(ctx, "taskDefinitionArn");
-                return;
-            };
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            data.insert("family".into(), json!(&family));
-            data.insert("revision".into(), json!(td.revision()));
-            if let Some(v) = td.status() {
-                data.insert("status".into(), json!(v.as_str()));
-            }
-            // networkMode is omitted when the task definition uses the default (bridge on
-            // Linux EC2 instances, NAT on Windows); see the RegisterTaskDefinition docs.
-            if let Some(v) = td.network_mode() {
-                data.insert("network_mode".into(), json!(v.as_str()));
-            }
-            if let Some(v) = td.pid_mode() {
-                data.insert("pid_mode".into(), json!(v.as_str()));
-            }
-            if let Some(v) = td.task_role_arn() {
-                data.insert("task_role_arn".into(), json!(v));
-            }
-            if let Some(v) = td.execution_role_arn() {
-                data.insert("execution_role_arn".into(), json!(v));
-            }
-            let compat: Vec<&str> = td
-                .requires_compatibilities()
-                .iter()
-                .map(|c| c.as_str())
-                .collect();
-            data.insert("requires_compatibilities".into(), json!(compat));
-            if let Some(t) = td.registered_at().and_then(ts) {
-                data.insert("registered".into(), json!(t));
-            }
-            let containers: Vec<Value> = td
-                .container_definitions()
-                .iter()
-                .map(|cd| {
-                    let mut m = Map::new();
-                    if let Some(v) = cd.name() {
-                        m.insert("name".into(), json!(v));
-                    }
-                    if let Some(v) = cd.image() {
-                        m.insert("image".into(), json!(v));
-                    }
-                    // Optional parameters the API omits when unset (no default is
-                    // filled in: checks read them through has()).
-                    if let Some(v) = cd.privileged() {
-                        m.insert("privileged".into(), json!(v));
-                    }
-                    if let Some(v) = cd.readonly_root_filesystem() {
-                        m.insert("readonly_root_filesystem".into(), json!(v));
-                    }
-                    if let Some(v) = cd.user() {
-                        m.insert("user".into(), json!(v));
-                    }
-                    // Names only: values of plain environment variables are never kept.
-                    let env: Vec<&str> =
-                        cd.environment().iter().filter_map(|kv| kv.name()).collect();
-                    m.insert("environment_names".into(), json!(env));
-                    let secrets: Vec<&str> = cd.secrets().iter().map(|s| s.name()).collect();
-                    m.insert("secret_names".into(), json!(secrets));
-                    if let Some(l) = cd.log_configuration() {
-                        m.insert("log_driver".into(), json!(l.log_driver().as_str()));
-                    }
-                    Value::Object(m)
-                })
-                .collect();
-            data.insert("containers".into(), Value::Array(containers));
-            ctx.push(
-                ctx.resource(TASK_DEFINITION, arn, &Value::Object(data))
-                    .named(family)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+                if let Some(v) = cd.image() {
+                    m.insert("image".into(), json!(v));
+                }
+                // Optional parameters the API omits when unset (no default is
+                // filled in: checks read them through has()).
+                if let Some(v) = cd.privileged() {
+                    m.insert("privileged".into(), json!(v));
+                }
+                if let Some(v) = cd.readonly_root_filesystem() {
+                    m.insert("readonly_root_filesystem".into(), json!(v));
+                }
+                if let Some(v) = cd.user() {
+                    m.insert("user".into(), json!(v));
+                }
+                // Names only: values of plain environment variables are never kept.
+                let env: Vec<&str> = cd.environment().iter().filter_map(|kv| kv.name()).collect();
+                m.insert("environment_names".into(), json!(env));
+                let secrets: Vec<&str> = cd.secrets().iter().map(|s| s.name()).collect();
+                m.insert("secret_names".into(), json!(secrets));
+                if let Some(l) = cd.log_configuration() {
+                    m.insert("log_driver".into(), json!(l.log_driver().as_str()));
+                }
+                Value::Object(m)
+            })
+            .collect();
+        data.insert("containers".into(), Value::Array(containers));
+        ctx.push(
+            ctx.resource(TASK_DEFINITION, arn, &Value::Object(data))
+                .named(family)
+                .in_region(region),
+        );
+    })
+    .await;
 }

@@ -34,6 +34,19 @@ macro_rules! declare_services {
 }
 with_aws_services!(declare_services);
 
+/// Runs `read` for every item, `ITEM_CONCURRENCY` at a time (the per-item reads of a
+/// listing: each pushes its resources and records its errors through the context).
+pub(crate) async fn each_item<T, F, Fut>(items: impl IntoIterator<Item = T>, read: F)
+where
+    F: FnMut(T) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures::StreamExt;
+    futures::stream::iter(items)
+        .for_each_concurrent(ITEM_CONCURRENCY, read)
+        .await;
+}
+
 /// A resource's tags from the SDK's (key, value) pairs. A tag without a key is dropped; a
 /// missing value is the empty string, which is what AWS stores for a tag given no value.
 pub(crate) fn tag_map<'a>(

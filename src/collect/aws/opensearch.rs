@@ -1,11 +1,10 @@
 //! OpenSearch Service, per region: domains (OpenSearch and Elasticsearch engines) with
 //! their network placement, access policy, encryption, TLS and logging settings.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, put_present};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit, policy};
+use super::{Ctx, Service, Unit, policy};
 
 super::clients::sdk_client!("opensearch", aws_sdk_opensearch);
 
@@ -42,29 +41,25 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     let c = &c;
     let pb = &pb;
     // DescribeDomain (a GET) per domain: the batch DescribeDomains is a POST.
-    let done: Vec<()> = futures::stream::iter(names)
-        .map(|name| async move {
-            pb.inc(1);
-            match c.describe_domain().domain_name(&name).send().await {
-                Ok(o) => {
-                    if let Some(d) = o.domain_status() {
-                        push_domain(ctx, region, d);
-                    }
+    super::each_item(names, |name| async move {
+        pb.inc(1);
+        match c.describe_domain().domain_name(&name).send().await {
+            Ok(o) => {
+                if let Some(d) = o.domain_status() {
+                    push_domain(ctx, region, d);
                 }
-                Err(e) => op("DescribeDomain").fail(
-                    ctx,
-                    &e,
-                    Some(&format!(
-                        "arn:{}:es:{region}:{}:domain/{name}",
-                        ctx.partition, ctx.account
-                    )),
-                ),
             }
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("DescribeDomain").fail(
+                ctx,
+                &e,
+                Some(&format!(
+                    "arn:{}:es:{region}:{}:domain/{name}",
+                    ctx.partition, ctx.account
+                )),
+            ),
+        }
+    })
+    .await;
     pb.finish_and_clear();
 }
 

@@ -1,10 +1,9 @@
 //! RDS, per region: DB instances and manual DB snapshots (with their sharing).
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, put_present, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("rds", aws_sdk_rds);
 
@@ -115,61 +114,57 @@ async fn snapshots(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
         return;
     }
     let c = &c;
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|s| async move {
-            let Some(id) = s.db_snapshot_identifier().map(str::to_string) else {
-                op("DescribeDBSnapshots").missing_id(ctx, "DBSnapshotIdentifier");
-                return;
-            };
-            let arn = s.db_snapshot_arn().map(str::to_string).unwrap_or_else(|| {
-                format!(
-                    "arn:{}:rds:{region}:{}:snapshot:{id}",
-                    ctx.partition, ctx.account
-                )
-            });
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            if let Some(v) = s.db_instance_identifier() {
-                data.insert("db_instance_identifier".into(), json!(v));
-            }
-            if let Some(v) = s.encrypted() {
-                data.insert("encrypted".into(), json!(v));
-            }
-            if let Some(t) = s.snapshot_create_time().and_then(ts) {
-                data.insert("created".into(), json!(t));
-            }
-            pb.inc(1);
-            match c
-                .describe_db_snapshot_attributes()
-                .db_snapshot_identifier(&id)
-                .send()
-                .await
-            {
-                // A reply without its attributes result says nothing about sharing: the
-                // fields stay absent.
-                Ok(o) => {
-                    if let Some(r) = o.db_snapshot_attributes_result() {
-                        let values: Vec<String> = r
-                            .db_snapshot_attributes()
-                            .iter()
-                            .filter(|a| a.attribute_name() == Some("restore"))
-                            .flat_map(|a| a.attribute_values().iter().cloned())
-                            .collect();
-                        data.insert("public".into(), json!(values.iter().any(|v| v == "all")));
-                        let shared: Vec<&String> = values.iter().filter(|v| *v != "all").collect();
-                        data.insert("shared_with_accounts".into(), json!(shared));
-                    }
+    super::each_item(all, |s| async move {
+        let Some(id) = s.db_snapshot_identifier().map(str::to_string) else {
+            op("DescribeDBSnapshots").missing_id(ctx, "DBSnapshotIdentifier");
+            return;
+        };
+        let arn = s.db_snapshot_arn().map(str::to_string).unwrap_or_else(|| {
+            format!(
+                "arn:{}:rds:{region}:{}:snapshot:{id}",
+                ctx.partition, ctx.account
+            )
+        });
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        if let Some(v) = s.db_instance_identifier() {
+            data.insert("db_instance_identifier".into(), json!(v));
+        }
+        if let Some(v) = s.encrypted() {
+            data.insert("encrypted".into(), json!(v));
+        }
+        if let Some(t) = s.snapshot_create_time().and_then(ts) {
+            data.insert("created".into(), json!(t));
+        }
+        pb.inc(1);
+        match c
+            .describe_db_snapshot_attributes()
+            .db_snapshot_identifier(&id)
+            .send()
+            .await
+        {
+            // A reply without its attributes result says nothing about sharing: the
+            // fields stay absent.
+            Ok(o) => {
+                if let Some(r) = o.db_snapshot_attributes_result() {
+                    let values: Vec<String> = r
+                        .db_snapshot_attributes()
+                        .iter()
+                        .filter(|a| a.attribute_name() == Some("restore"))
+                        .flat_map(|a| a.attribute_values().iter().cloned())
+                        .collect();
+                    data.insert("public".into(), json!(values.iter().any(|v| v == "all")));
+                    let shared: Vec<&String> = values.iter().filter(|v| *v != "all").collect();
+                    data.insert("shared_with_accounts".into(), json!(shared));
                 }
-                Err(e) => op("DescribeDBSnapshotAttributes").fail(ctx, &e, Some(&arn)),
             }
-            ctx.push(
-                ctx.resource(SNAPSHOT, arn, &Value::Object(data))
-                    .named(id)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("DescribeDBSnapshotAttributes").fail(ctx, &e, Some(&arn)),
+        }
+        ctx.push(
+            ctx.resource(SNAPSHOT, arn, &Value::Object(data))
+                .named(id)
+                .in_region(region),
+        );
+    })
+    .await;
 }

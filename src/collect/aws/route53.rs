@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::Op;
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("route53", aws_sdk_route53);
 
@@ -68,55 +67,51 @@ pub(crate) async fn collect(ctx: &Ctx) {
     let logging = &logging;
     let c = &c;
     let pb = &pb;
-    let done: Vec<()> = futures::stream::iter(zones)
-        .map(|z| async move {
-            let id = bare_id(z.id()).to_string();
-            if id.is_empty() {
-                op("ListHostedZones").missing_id(ctx, "Id");
-                return;
+    super::each_item(zones, |z| async move {
+        let id = bare_id(z.id()).to_string();
+        if id.is_empty() {
+            op("ListHostedZones").missing_id(ctx, "Id");
+            return;
+        }
+        let arn = format!("arn:{}:route53:::hostedzone/{id}", ctx.partition);
+        let name = z.name().trim_end_matches('.').to_string();
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        data.insert("id".into(), json!(id));
+        data.insert("name".into(), json!(z.name()));
+        // HostedZoneConfig.PrivateZone; a zone listed without its config is left
+        // without the field.
+        let private = z.config().map(|cfg| cfg.private_zone());
+        if let Some(p) = private {
+            data.insert("private_zone".into(), json!(p));
+        }
+        if let Some(n) = z.resource_record_set_count() {
+            data.insert("record_count".into(), json!(n));
+        }
+        if let Some(l) = logging {
+            data.insert("query_logging_enabled".into(), json!(l.contains_key(&id)));
+            if let Some(g) = l.get(&id) {
+                data.insert("query_log_group".into(), json!(g));
             }
-            let arn = format!("arn:{}:route53:::hostedzone/{id}", ctx.partition);
-            let name = z.name().trim_end_matches('.').to_string();
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            data.insert("id".into(), json!(id));
-            data.insert("name".into(), json!(z.name()));
-            // HostedZoneConfig.PrivateZone; a zone listed without its config is left
-            // without the field.
-            let private = z.config().map(|cfg| cfg.private_zone());
-            if let Some(p) = private {
-                data.insert("private_zone".into(), json!(p));
-            }
-            if let Some(n) = z.resource_record_set_count() {
-                data.insert("record_count".into(), json!(n));
-            }
-            if let Some(l) = logging {
-                data.insert("query_logging_enabled".into(), json!(l.contains_key(&id)));
-                if let Some(g) = l.get(&id) {
-                    data.insert("query_log_group".into(), json!(g));
-                }
-            }
-            // DNSSEC signing applies to public zones only.
-            if private == Some(false) {
-                pb.inc(1);
-                match c.get_dnssec().hosted_zone_id(&id).send().await {
-                    Ok(o) => {
-                        if let Some(s) = o.status().and_then(|s| s.serve_signature()) {
-                            data.insert("dnssec_status".into(), json!(s));
-                        }
+        }
+        // DNSSEC signing applies to public zones only.
+        if private == Some(false) {
+            pb.inc(1);
+            match c.get_dnssec().hosted_zone_id(&id).send().await {
+                Ok(o) => {
+                    if let Some(s) = o.status().and_then(|s| s.serve_signature()) {
+                        data.insert("dnssec_status".into(), json!(s));
                     }
-                    Err(e) => op("GetDNSSEC").fail(ctx, &e, Some(&arn)),
                 }
+                Err(e) => op("GetDNSSEC").fail(ctx, &e, Some(&arn)),
             }
-            ctx.push(
-                ctx.resource(HOSTED_ZONE, arn, &Value::Object(data))
-                    .named(name),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+        }
+        ctx.push(
+            ctx.resource(HOSTED_ZONE, arn, &Value::Object(data))
+                .named(name),
+        );
+    })
+    .await;
     pb.finish_and_clear();
 }
 

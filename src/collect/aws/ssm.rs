@@ -2,11 +2,10 @@
 //! with) and parameters (metadata only, never values).
 
 use aws_sdk_ssm::types::{DocumentKeyValuesFilter, DocumentPermissionType};
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use super::errors::{Op, ts};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("ssm", aws_sdk_ssm);
 
@@ -47,85 +46,81 @@ async fn documents(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {
         return;
     }
     let c = &c;
-    let done: Vec<()> = futures::stream::iter(all)
-        .map(|d| async move {
-            let Some(name) = d.name().map(str::to_string) else {
-                op("ListDocuments").missing_id(ctx, "Name");
-                return;
-            };
-            let arn = format!(
-                "arn:{}:ssm:{region}:{}:document/{name}",
-                ctx.partition, ctx.account
-            );
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            if let Some(v) = d.document_type() {
-                data.insert("document_type".into(), json!(v.as_str()));
-            }
-            if let Some(v) = d.document_format() {
-                data.insert("document_format".into(), json!(v.as_str()));
-            }
-            if let Some(v) = d.owner() {
-                data.insert("owner".into(), json!(v));
-            }
-            if let Some(v) = d.created_date().and_then(ts) {
-                data.insert("created".into(), json!(v));
-            }
-            let platforms: Vec<&str> = d.platform_types().iter().map(|p| p.as_str()).collect();
-            data.insert("platform_types".into(), json!(platforms));
-            // Who may use the document: account ids, or "all" when it is public.
-            let mut accounts: Vec<String> = Vec::new();
-            let mut token: Option<String> = None;
-            let complete = loop {
-                pb.inc(1);
-                let reply = c
-                    .describe_document_permission()
-                    .name(&name)
-                    .permission_type(DocumentPermissionType::Share)
-                    .set_next_token(token.take())
-                    .send()
-                    .await;
-                match reply {
-                    Ok(o) => {
-                        accounts.extend(o.account_ids().iter().cloned());
-                        match o.next_token().filter(|t| !t.is_empty()) {
-                            Some(t) => token = Some(t.to_string()),
-                            None => break true,
-                        }
-                    }
-                    Err(e) => {
-                        op("DescribeDocumentPermission").fail(ctx, &e, Some(&arn));
-                        break false;
+    super::each_item(all, |d| async move {
+        let Some(name) = d.name().map(str::to_string) else {
+            op("ListDocuments").missing_id(ctx, "Name");
+            return;
+        };
+        let arn = format!(
+            "arn:{}:ssm:{region}:{}:document/{name}",
+            ctx.partition, ctx.account
+        );
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        if let Some(v) = d.document_type() {
+            data.insert("document_type".into(), json!(v.as_str()));
+        }
+        if let Some(v) = d.document_format() {
+            data.insert("document_format".into(), json!(v.as_str()));
+        }
+        if let Some(v) = d.owner() {
+            data.insert("owner".into(), json!(v));
+        }
+        if let Some(v) = d.created_date().and_then(ts) {
+            data.insert("created".into(), json!(v));
+        }
+        let platforms: Vec<&str> = d.platform_types().iter().map(|p| p.as_str()).collect();
+        data.insert("platform_types".into(), json!(platforms));
+        // Who may use the document: account ids, or "all" when it is public.
+        let mut accounts: Vec<String> = Vec::new();
+        let mut token: Option<String> = None;
+        let complete = loop {
+            pb.inc(1);
+            let reply = c
+                .describe_document_permission()
+                .name(&name)
+                .permission_type(DocumentPermissionType::Share)
+                .set_next_token(token.take())
+                .send()
+                .await;
+            match reply {
+                Ok(o) => {
+                    accounts.extend(o.account_ids().iter().cloned());
+                    match o.next_token().filter(|t| !t.is_empty()) {
+                        Some(t) => token = Some(t.to_string()),
+                        None => break true,
                     }
                 }
-            };
-            if complete {
-                let public = accounts.iter().any(|a| a.eq_ignore_ascii_case("all"));
-                data.insert("public".into(), json!(public));
-                let mut shared: Vec<&String> = accounts
-                    .iter()
-                    .filter(|a| !a.eq_ignore_ascii_case("all"))
-                    .collect();
-                shared.sort();
-                shared.dedup();
-                data.insert("shared_with_accounts".into(), json!(shared));
+                Err(e) => {
+                    op("DescribeDocumentPermission").fail(ctx, &e, Some(&arn));
+                    break false;
+                }
             }
-            let tags = d
-                .tags()
+        };
+        if complete {
+            let public = accounts.iter().any(|a| a.eq_ignore_ascii_case("all"));
+            data.insert("public".into(), json!(public));
+            let mut shared: Vec<&String> = accounts
                 .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .filter(|a| !a.eq_ignore_ascii_case("all"))
                 .collect();
-            ctx.push(
-                ctx.resource(DOCUMENT, arn, &Value::Object(data))
-                    .named(name)
-                    .in_region(region)
-                    .with_tags(tags),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            shared.sort();
+            shared.dedup();
+            data.insert("shared_with_accounts".into(), json!(shared));
+        }
+        let tags = d
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        ctx.push(
+            ctx.resource(DOCUMENT, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region)
+                .with_tags(tags),
+        );
+    })
+    .await;
 }
 
 async fn parameters(ctx: &Ctx, region: &str, pb: &indicatif::ProgressBar) {

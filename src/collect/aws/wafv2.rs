@@ -2,13 +2,12 @@
 //! CLOUDFRONT, each with its default action, rules, CloudWatch metrics settings and
 //! logging configuration.
 
-use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
 use aws_sdk_wafv2::types::{Rule, Scope, VisibilityConfig, WebAcl};
 
 use super::errors::{Op, is_code};
-use super::{Ctx, ITEM_CONCURRENCY, Service, Unit};
+use super::{Ctx, Service, Unit};
 
 super::clients::sdk_client!("wafv2", aws_sdk_wafv2);
 
@@ -104,72 +103,68 @@ async fn collect_scope(
     };
     let scope_name = scope.as_str().to_string();
     let scope_name = &scope_name;
-    let done: Vec<()> = futures::stream::iter(acls)
-        .map(|summary| async move {
-            let (Some(name), Some(id), Some(arn)) = (summary.name(), summary.id(), summary.arn())
-            else {
-                op("ListWebACLs").missing_id(ctx, "Name, Id or ARN");
-                return;
-            };
-            let mut data = Map::new();
-            data.insert("arn".into(), json!(arn));
-            data.insert("id".into(), json!(id));
-            data.insert("name".into(), json!(name));
-            data.insert("scope".into(), json!(scope_name));
-            pb.inc(1);
-            let (acl, logging) = futures::join!(
-                c.get_web_acl()
-                    .name(name)
-                    .id(id)
-                    .scope(scope_ref.clone())
-                    .send(),
-                c.get_logging_configuration().resource_arn(arn).send(),
-            );
-            // A web ACL without a logging configuration answers WAFNonexistentItemException
-            // (https://docs.aws.amazon.com/waf/latest/APIReference/API_GetLoggingConfiguration.html).
-            match logging {
-                Ok(o) => match o.logging_configuration() {
-                    Some(cfg) => {
-                        data.insert("logging_enabled".into(), json!(true));
-                        data.insert(
-                            "log_destinations".into(),
-                            json!(cfg.log_destination_configs()),
-                        );
-                    }
-                    None => op("GetLoggingConfiguration").fail_with(
-                        ctx,
-                        "MissingLoggingConfiguration",
-                        "GetLoggingConfiguration returned no LoggingConfiguration",
-                        Some(arn),
-                    ),
-                },
-                Err(e) if is_code(&e, &["WAFNonexistentItemException"]) => {
-                    data.insert("logging_enabled".into(), json!(false));
+    super::each_item(acls, |summary| async move {
+        let (Some(name), Some(id), Some(arn)) = (summary.name(), summary.id(), summary.arn())
+        else {
+            op("ListWebACLs").missing_id(ctx, "Name, Id or ARN");
+            return;
+        };
+        let mut data = Map::new();
+        data.insert("arn".into(), json!(arn));
+        data.insert("id".into(), json!(id));
+        data.insert("name".into(), json!(name));
+        data.insert("scope".into(), json!(scope_name));
+        pb.inc(1);
+        let (acl, logging) = futures::join!(
+            c.get_web_acl()
+                .name(name)
+                .id(id)
+                .scope(scope_ref.clone())
+                .send(),
+            c.get_logging_configuration().resource_arn(arn).send(),
+        );
+        // A web ACL without a logging configuration answers WAFNonexistentItemException
+        // (https://docs.aws.amazon.com/waf/latest/APIReference/API_GetLoggingConfiguration.html).
+        match logging {
+            Ok(o) => match o.logging_configuration() {
+                Some(cfg) => {
+                    data.insert("logging_enabled".into(), json!(true));
+                    data.insert(
+                        "log_destinations".into(),
+                        json!(cfg.log_destination_configs()),
+                    );
                 }
-                Err(e) => op("GetLoggingConfiguration").fail(ctx, &e, Some(arn)),
+                None => op("GetLoggingConfiguration").fail_with(
+                    ctx,
+                    "MissingLoggingConfiguration",
+                    "GetLoggingConfiguration returned no LoggingConfiguration",
+                    Some(arn),
+                ),
+            },
+            Err(e) if is_code(&e, &["WAFNonexistentItemException"]) => {
+                data.insert("logging_enabled".into(), json!(false));
             }
-            match acl {
-                Ok(o) => match o.web_acl() {
-                    Some(acl) => web_acl(&mut data, acl),
-                    None => op("GetWebACL").fail_with(
-                        ctx,
-                        "MissingWebACL",
-                        "GetWebACL returned no WebACL",
-                        Some(arn),
-                    ),
-                },
-                Err(e) => op("GetWebACL").fail(ctx, &e, Some(arn)),
-            }
-            ctx.push(
-                ctx.resource(WEB_ACL, arn, &Value::Object(data))
-                    .named(name)
-                    .in_region(region),
-            );
-        })
-        .buffer_unordered(ITEM_CONCURRENCY)
-        .collect()
-        .await;
-    drop(done);
+            Err(e) => op("GetLoggingConfiguration").fail(ctx, &e, Some(arn)),
+        }
+        match acl {
+            Ok(o) => match o.web_acl() {
+                Some(acl) => web_acl(&mut data, acl),
+                None => op("GetWebACL").fail_with(
+                    ctx,
+                    "MissingWebACL",
+                    "GetWebACL returned no WebACL",
+                    Some(arn),
+                ),
+            },
+            Err(e) => op("GetWebACL").fail(ctx, &e, Some(arn)),
+        }
+        ctx.push(
+            ctx.resource(WEB_ACL, arn, &Value::Object(data))
+                .named(name)
+                .in_region(region),
+        );
+    })
+    .await;
 }
 
 /// The default action, rules and metrics settings of a web ACL.
