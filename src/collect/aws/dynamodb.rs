@@ -25,16 +25,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[TABLE],
     };
-    let mut names = Vec::new();
     let pages = c.list_tables().into_paginator().send();
-    if !super::errors::each_page(ctx, &op("ListTables"), None, &pb, pages, |p| {
-        names.extend(p.table_names.unwrap_or_default());
+    let Some(names) = super::errors::all_pages(ctx, &op("ListTables"), None, &pb, pages, |p| {
+        p.table_names.unwrap_or_default()
     })
     .await
-    {
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     super::each_item(names, |name| async move {

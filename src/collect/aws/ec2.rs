@@ -124,17 +124,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
 
     let (groups, interfaces, instances) = futures::join!(
         async {
-            let mut out = Vec::new();
-            let complete = super::errors::each_page(
+            super::errors::all_pages(
                 ctx,
                 &op("DescribeSecurityGroups", &[SG, INSTANCE]),
                 None,
                 &pb,
                 c.describe_security_groups().into_paginator().send(),
-                |p| out.extend(p.security_groups.unwrap_or_default()),
+                |p| p.security_groups.unwrap_or_default(),
             )
-            .await;
-            complete.then_some(out)
+            .await
         },
         async {
             let mut used = HashSet::new();
@@ -502,17 +500,15 @@ async fn vpcs(ctx: &Ctx, c: &aws_sdk_ec2::Client, region: &str, pb: &indicatif::
         kinds: &[VPC],
     };
     let vpcs = async {
-        let mut out = Vec::new();
-        let complete = super::errors::each_page(
+        super::errors::all_pages(
             ctx,
             &op("DescribeVpcs"),
             None,
             pb,
             c.describe_vpcs().into_paginator().send(),
-            |p| out.extend(p.vpcs.unwrap_or_default()),
+            |p| p.vpcs.unwrap_or_default(),
         )
-        .await;
-        complete.then_some(out)
+        .await
     };
     let logs = async {
         let mut out: HashMap<String, Vec<Value>> = HashMap::new();

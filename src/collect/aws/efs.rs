@@ -25,16 +25,16 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[FILE_SYSTEM],
     };
-    let mut all = Vec::new();
     let pages = c.describe_file_systems().into_paginator().send();
-    if !super::errors::each_page(ctx, &op("DescribeFileSystems"), None, &pb, pages, |p| {
-        all.extend(p.file_systems.unwrap_or_default());
-    })
-    .await
-    {
+    let Some(all) =
+        super::errors::all_pages(ctx, &op("DescribeFileSystems"), None, &pb, pages, |p| {
+            p.file_systems.unwrap_or_default()
+        })
+        .await
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     super::each_item(all, |fs| async move {

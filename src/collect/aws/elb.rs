@@ -36,17 +36,16 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[LOAD_BALANCER],
     };
-    let mut all = Vec::new();
-    let listing = op("DescribeLoadBalancers");
     let pages = c.describe_load_balancers().into_paginator().send();
-    if !super::errors::each_page(ctx, &listing, None, &pb, pages, |p| {
-        all.extend(p.load_balancer_descriptions.unwrap_or_default());
-    })
-    .await
-    {
+    let Some(all) =
+        super::errors::all_pages(ctx, &op("DescribeLoadBalancers"), None, &pb, pages, |p| {
+            p.load_balancer_descriptions.unwrap_or_default()
+        })
+        .await
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     super::each_item(all, |lb| async move {

@@ -150,6 +150,27 @@ pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Option<String> {
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
+/// Every item of a paginated listing: `items` takes each page's list. `None` (the failed
+/// page recorded as for [`each_page`]) when a page could not be read, so the caller
+/// emits nothing rather than a partial set.
+pub(crate) async fn all_pages<P, E, R, T>(
+    ctx: &Ctx,
+    op: &Op<'_>,
+    resource_id: Option<&str>,
+    pb: &indicatif::ProgressBar,
+    pages: aws_smithy_async::future::pagination_stream::PaginationStream<Result<P, SdkError<E, R>>>,
+    mut items: impl FnMut(P) -> Vec<T>,
+) -> Option<Vec<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut all = Vec::new();
+    each_page(ctx, op, resource_id, pb, pages, |p| all.extend(items(p)))
+        .await
+        .then_some(all)
+}
+
 /// Reads every page of a paginator, counting each on `pb` and handing it to `each`. The
 /// first failed page is recorded against `op` (for `resource_id` when given) and ends the
 /// listing: `false` then, and what was read must not be used as if complete.

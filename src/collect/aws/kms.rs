@@ -30,17 +30,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
     };
     let (keys, aliases) = futures::join!(
         async {
-            let mut out = Vec::new();
-            let complete = super::errors::each_page(
+            super::errors::all_pages(
                 ctx,
                 &op("ListKeys"),
                 None,
                 &pb,
                 c.list_keys().into_paginator().send(),
-                |p| out.extend(p.keys.unwrap_or_default()),
+                |p| p.keys.unwrap_or_default(),
             )
-            .await;
-            complete.then_some(out)
+            .await
         },
         async {
             let mut out: HashMap<String, Vec<String>> = HashMap::new();

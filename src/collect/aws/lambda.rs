@@ -25,16 +25,16 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[FUNCTION],
     };
-    let mut functions = Vec::new();
     let pages = c.list_functions().into_paginator().send();
-    if !super::errors::each_page(ctx, &op("ListFunctions"), None, &pb, pages, |p| {
-        functions.extend(p.functions.unwrap_or_default());
-    })
-    .await
-    {
+    let Some(functions) =
+        super::errors::all_pages(ctx, &op("ListFunctions"), None, &pb, pages, |p| {
+            p.functions.unwrap_or_default()
+        })
+        .await
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     super::each_item(functions, |f| async move {

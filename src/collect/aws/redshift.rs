@@ -28,16 +28,16 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[CLUSTER],
     };
-    let mut clusters = Vec::new();
     let pages = c.describe_clusters().into_paginator().send();
-    if !super::errors::each_page(ctx, &op("DescribeClusters"), None, &pb, pages, |p| {
-        clusters.extend(p.clusters.unwrap_or_default());
-    })
-    .await
-    {
+    let Some(clusters) =
+        super::errors::all_pages(ctx, &op("DescribeClusters"), None, &pb, pages, |p| {
+            p.clusters.unwrap_or_default()
+        })
+        .await
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     // Each parameter group once, however many clusters use it: its require_ssl value

@@ -28,16 +28,15 @@ pub(crate) async fn collect(ctx: &Ctx, region: &str) {
         operation,
         kinds: &[SECRET],
     };
-    let mut secrets = Vec::new();
     let pages = c.list_secrets().into_paginator().send();
-    if !super::errors::each_page(ctx, &op("ListSecrets"), None, &pb, pages, |p| {
-        secrets.extend(p.secret_list.unwrap_or_default());
+    let Some(secrets) = super::errors::all_pages(ctx, &op("ListSecrets"), None, &pb, pages, |p| {
+        p.secret_list.unwrap_or_default()
     })
     .await
-    {
+    else {
         pb.finish_and_clear();
         return;
-    }
+    };
     let c = &c;
     let pb = &pb;
     super::each_item(secrets, |s| async move {
