@@ -17,6 +17,17 @@ fn mamori() -> Command {
     cmd
 }
 
+/// What a successful `mamori ARGS` writes to stdout.
+fn stdout_of(args: &[&str]) -> Vec<u8> {
+    mamori()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+}
+
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
@@ -120,13 +131,7 @@ fn single_format_keeps_the_output_contract() {
     let doc: serde_json::Value = serde_json::from_str(&read(&file)).unwrap();
     assert_eq!(doc["schema_version"], 1);
     // The default format is still the table, on standard output.
-    let out = mamori()
-        .args(["scan", "--inventory", DEMO])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&["scan", "--inventory", DEMO]);
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("aws-iam-root-mfa-disabled"));
     assert!(text.contains("posture"));
@@ -240,13 +245,7 @@ fn report_rejects_a_file_that_is_not_findings() {
 
 #[test]
 fn compliance_view_shows_each_control_with_its_status() {
-    let out = mamori()
-        .args(["scan", "--inventory", DEMO, "--compliance", "cis-aws-5.0"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&["scan", "--inventory", DEMO, "--compliance", "cis-aws-5.0"]);
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("CIS Amazon Web Services Foundations Benchmark"));
     // Root MFA (1.4) fails on the demo account; the security group control is failing
@@ -264,41 +263,29 @@ fn compliance_view_shows_each_control_with_its_status() {
     assert!(control_line("1.4").contains("FAIL"));
     assert!(text.contains("[not evaluated]"));
 
-    let md = mamori()
-        .args([
-            "scan",
-            "--inventory",
-            DEMO,
-            "--compliance",
-            "nist-csf-2.0",
-            "--format",
-            "markdown",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let md = stdout_of(&[
+        "scan",
+        "--inventory",
+        DEMO,
+        "--compliance",
+        "nist-csf-2.0",
+        "--format",
+        "markdown",
+    ]);
     let md = String::from_utf8(md).unwrap();
     assert!(md.contains("| `PR.AA-03` | Users, services, and hardware are authenticated | FAIL |"));
     assert!(md.contains("| `GV.OC-01` |"));
     assert!(md.contains("NOT COVERED"));
 
-    let html = mamori()
-        .args([
-            "scan",
-            "--inventory",
-            DEMO,
-            "--compliance",
-            "iso27001-2022",
-            "--format",
-            "html",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let html = stdout_of(&[
+        "scan",
+        "--inventory",
+        DEMO,
+        "--compliance",
+        "iso27001-2022",
+        "--format",
+        "html",
+    ]);
     let html = String::from_utf8(html).unwrap();
     assert!(html.contains("id=\"framework-iso27001-2022\""));
     assert!(html.contains("<code>A.8.5</code></td><td>Secure authentication</td>"));
@@ -318,13 +305,7 @@ fn unknown_framework_is_a_usage_error() {
 
 #[test]
 fn checks_list_shows_framework_coverage() {
-    let out = mamori()
-        .args(["checks", "list", "--compliance", "iso27001-2022"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&["checks", "list", "--compliance", "iso27001-2022"]);
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("controls covered"));
     let a517 = text.lines().find(|l| l.starts_with("A.5.17 ")).unwrap();
@@ -333,13 +314,7 @@ fn checks_list_shows_framework_coverage() {
     let a71 = text.lines().find(|l| l.starts_with("A.7.1 ")).unwrap();
     assert!(a71.contains("not covered"));
 
-    let out = mamori()
-        .args(["checks", "list", "--compliance", "nist-csf-2.0", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&["checks", "list", "--compliance", "nist-csf-2.0", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(doc["total"], 106);
     assert!(doc["covered"].as_u64().unwrap() >= 1);
@@ -390,13 +365,7 @@ fn cis_aws_7_lists_every_automated_control() {
     }
     assert!(fw.controls.values().all(|t| !t.is_empty()));
 
-    let out = mamori()
-        .args(["checks", "list", "--compliance", "cis-aws-7.0", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&["checks", "list", "--compliance", "cis-aws-7.0", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(doc["total"], fw.controls.len());
     let control = |id: &str| {
@@ -424,21 +393,15 @@ fn cis_aws_7_lists_every_automated_control() {
 
 #[test]
 fn cis_aws_7_view_shows_every_control() {
-    let out = mamori()
-        .args([
-            "scan",
-            "--inventory",
-            DEMO,
-            "--compliance",
-            "cis-aws-7.0",
-            "--format",
-            "markdown",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = stdout_of(&[
+        "scan",
+        "--inventory",
+        DEMO,
+        "--compliance",
+        "cis-aws-7.0",
+        "--format",
+        "markdown",
+    ]);
     let md = String::from_utf8(out).unwrap();
     assert!(md.contains("CIS Amazon Web Services Foundations Benchmark v7.0.0"));
     for id in CIS_AWS_7_AUTOMATED {
